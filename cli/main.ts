@@ -1,0 +1,47 @@
+/**
+ * pgscale's command line: parses flags, runs one command, turns every failure into one
+ * clear message and an exit code (0 ok, 1 failure or regression, 2 bad usage).
+ */
+import { Command, CommanderError } from 'commander';
+import { PgscaleError } from '../db/errors.ts';
+import { redactSecrets } from '../db/redact.ts';
+import { printError } from './output.ts';
+import { VERSION } from './version.ts';
+import { register as registerLoad } from './load.ts';
+import { register as registerGenerate } from './generate.ts';
+
+/** Each command lives in its own file and adds itself to the program. */
+const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate];
+
+function buildProgram(): Command {
+  const program = new Command('pgscale')
+    .description('Scale benchmark and load-testing harness for PostgreSQL')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(redactSecrets(str)) });
+  for (const add of COMMANDS) add(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      return 2;
+    }
+    printError(err, debug);
+    return err instanceof PgscaleError ? err.exitCode : 1;
+  }
+}
+
+const code = await main(process.argv);
+// Let the exit hooks (embedded server shutdown) run before leaving.
+process.exitCode = code;
+process.exit(code);

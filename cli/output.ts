@@ -1,0 +1,37 @@
+/**
+ * Everything the CLI prints goes through here: one place that redacts passwords,
+ * honours --quiet and --json, and formats errors as message + hint.
+ */
+import { PgscaleError, toPgscaleError } from '../db/errors.ts';
+import { redactSecrets } from '../db/redact.ts';
+
+export interface OutputOptions {
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** A status line on stderr (stdout stays clean for --json and generate). */
+export function info(opts: OutputOptions, line: string): void {
+  if (opts.quiet) return;
+  process.stderr.write(redactSecrets(line) + '\n');
+}
+
+/** A machine-readable document on stdout. */
+export function printJson(doc: unknown): void {
+  process.stdout.write(redactSecrets(JSON.stringify(doc, null, 2)) + '\n');
+}
+
+/** One clear message and a hint; the stack only with --debug. */
+export function printError(err: unknown, debug: boolean): void {
+  const e = err instanceof PgscaleError ? err : toPgscaleError(err);
+  const lines = [`pgscale: error: ${e.message}`];
+  if (e.sqlstate) lines[0] += ` [SQLSTATE ${e.sqlstate}]`;
+  if (e.hint) lines.push(`  hint: ${e.hint}`);
+  if (debug) {
+    const stack = (e.cause instanceof Error ? e.cause.stack : undefined) ?? e.stack;
+    if (stack) lines.push(stack);
+  } else if (e.code === 'INTERNAL') {
+    lines.push('  (run again with --debug for the stack trace)');
+  }
+  process.stderr.write(redactSecrets(lines.join('\n')) + '\n');
+}

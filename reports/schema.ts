@@ -1,0 +1,155 @@
+/**
+ * The versioned results document: the only output of measurement. Every renderer and
+ * the regression gate read this and nothing else. Names follow ARCHITECTURE.md's
+ * results contract; fields may be added, never renamed.
+ */
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1;
+
+/** Latency summary in milliseconds. */
+export const LatencyStats = z.object({
+  p50: z.number(),
+  p75: z.number(),
+  p99: z.number(),
+  p999: z.number(),
+  mean: z.number(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  sd: z.number().optional(),
+});
+export type LatencyStats = z.infer<typeof LatencyStats>;
+
+export const SizeEntry = z.object({
+  /** Table name for table/toast/total entries, index name for index entries. */
+  relation: z.string(),
+  kind: z.enum(['table', 'index', 'toast', 'total']),
+  bytes: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative().optional(),
+  bytesPerRow: z.number().optional(),
+  /** The table an index or toast entry belongs to. */
+  table: z.string().optional(),
+});
+export type SizeEntry = z.infer<typeof SizeEntry>;
+
+/** What EXPLAIN (ANALYZE, BUFFERS) showed, flattened for reports and checks. */
+export const PlanSummary = z.object({
+  nodeTypes: z.array(z.string()),
+  indexes: z.array(z.string()),
+  actualRows: z.number().optional(),
+  executionMs: z.number().optional(),
+  planningMs: z.number().optional(),
+  sharedHit: z.number().optional(),
+  sharedRead: z.number().optional(),
+  heapBlocksExact: z.number().optional(),
+  heapBlocksLossy: z.number().optional(),
+  partitionsScanned: z.number().optional(),
+  partitionsPruned: z.number().optional(),
+});
+export type PlanSummary = z.infer<typeof PlanSummary>;
+
+export const QueryResult = z.object({
+  name: z.string(),
+  /** Free-form labels of this measurement: selectivity, sessions, delayMs … */
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  latencyMs: LatencyStats,
+  /** Relative margin of error of the mean, in percent (tinybench's rme). */
+  rme: z.number().optional(),
+  samples: z.number().int().nonnegative(),
+  /** Raw latency samples in ms (possibly a deterministic subsample) for the compare gate. */
+  samplesMs: z.array(z.number()).optional(),
+  /** Throughput in operations per second, where the query measured one. */
+  opsPerSecond: z.number().optional(),
+  plan: z.unknown().optional(),
+  planSummary: PlanSummary.optional(),
+  /** Statements sent, round trips and bytes on the wire for one operation. */
+  statements: z.number().optional(),
+  roundTrips: z.number().optional(),
+  bytesSent: z.number().optional(),
+  bytesReceived: z.number().optional(),
+});
+export type QueryResult = z.infer<typeof QueryResult>;
+
+export const VariantResult = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  sizes: z.array(SizeEntry),
+  queries: z.array(QueryResult),
+  metrics: z.record(z.string(), z.number()),
+});
+export type VariantResult = z.infer<typeof VariantResult>;
+
+export const ScenarioError = z.object({
+  message: z.string(),
+  sqlstate: z.string().optional(),
+  variant: z.string().optional(),
+  table: z.string().optional(),
+});
+
+export const ScenarioResult = z.object({
+  name: z.string(),
+  status: z.enum(['ok', 'errored']),
+  finding: z.string(),
+  description: z.string().optional(),
+  hypothesis: z.string().optional(),
+  /** The design document's claim this scenario tests, quoted. */
+  claim: z.string().optional(),
+  /** Further computed sentences (explanations, extrapolations). */
+  notes: z.array(z.string()).optional(),
+  error: ScenarioError.optional(),
+  variants: z.array(VariantResult),
+  metrics: z.record(z.string(), z.number()).optional(),
+  durationSeconds: z.number().optional(),
+});
+export type ScenarioResult = z.infer<typeof ScenarioResult>;
+
+export const Environment = z.object({
+  postgres: z.object({
+    version: z.string(),
+    versionNum: z.number().optional(),
+    settings: z.record(z.string(), z.string()),
+  }),
+  cpu: z.string(),
+  cpus: z.number().int(),
+  memoryBytes: z.number(),
+  os: z.string().optional(),
+  node: z.string(),
+  target: z.enum(['embedded', 'url', 'container']),
+  /** Where the data lived: host:port/db, never a password. */
+  server: z.string().optional(),
+  cacheState: z.string().optional(),
+});
+export type Environment = z.infer<typeof Environment>;
+
+export const Results = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  tool: z.object({ name: z.literal('pgscale'), version: z.string(), gitSha: z.string() }),
+  environment: Environment,
+  params: z.object({
+    scale: z.number().int().positive(),
+    seed: z.number().int(),
+    months: z.number().int().optional(),
+    generatorVersion: z.number().int().optional(),
+  }),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  /** Latency of `SELECT 1` measured the same way as every query: the client's floor. */
+  clientFloor: QueryResult.optional(),
+  /** Load-generator health while measuring: event-loop lag and process CPU. */
+  loadGenerator: z.record(z.string(), z.number()).optional(),
+  scenarios: z.array(ScenarioResult),
+});
+export type Results = z.infer<typeof Results>;
+
+/** Validate a results document, throwing a readable error naming the bad fields. */
+export function parseResults(doc: unknown): Results {
+  const parsed = Results.safeParse(doc);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .slice(0, 8)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new Error(`results document does not match schemaVersion ${SCHEMA_VERSION}: ${issues}`);
+  }
+  return parsed.data;
+}
