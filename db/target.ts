@@ -1,0 +1,122 @@
+/**
+ * Where Postgres comes from. One resolver with a fixed fallback order:
+ * `--database-url` → `--target` → `DATABASE_URL` → libpq `PG*` variables → embedded.
+ */
+import pg from 'pg';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import { startContainer } from './container.ts';
+import { startEmbedded } from './embedded.ts';
+import { PgscaleError, toPgscaleError } from './errors.ts';
+import { describeUrl } from './redact.ts';
+
+export type TargetKind = 'embedded' | 'url' | 'container';
+
+export type TargetSpec =
+  | { kind: 'url'; url?: string; source: string }
+  | { kind: 'container'; image: string }
+  | { kind: 'embedded'; home: string; port?: number };
+
+export interface TargetFlags {
+  databaseUrl?: string;
+  target?: string;
+  dataDir?: string;
+}
+
+/** Default container image for `--target container`. */
+export const DEFAULT_IMAGE = 'postgres:18';
+
+/** Resolve where Postgres comes from, without connecting. Pure: flags and env in, spec out. */
+export function resolveTargetSpec(flags: TargetFlags, env: NodeJS.ProcessEnv, cwd: string): TargetSpec {
+  if (flags.databaseUrl) return { kind: 'url', url: checkUrl(flags.databaseUrl, '--database-url'), source: '--database-url' };
+  if (flags.target) {
+    const [kind, ...rest] = flags.target.split(':');
+    const image = rest.join(':');
+    if (kind === 'container') return { kind: 'container', image: image || DEFAULT_IMAGE };
+    if (kind === 'embedded' && !image) return { kind: 'embedded', home: embeddedHome(flags, env, cwd) };
+    throw new PgscaleError('USAGE', `unknown --target '${flags.target}'`, {
+      hint: 'Use --target embedded, --target container or --target container:IMAGE (e.g. postgres:16), or --database-url URL for a server you run.',
+    });
+  }
+  if (env.DATABASE_URL) return { kind: 'url', url: checkUrl(env.DATABASE_URL, 'DATABASE_URL'), source: 'DATABASE_URL' };
+  const libpq = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE'].filter((k) => env[k]);
+  if (libpq.length) return { kind: 'url', source: libpq.join(', ') };
+  return { kind: 'embedded', home: embeddedHome(flags, env, cwd) };
+}
+
+function embeddedHome(flags: TargetFlags, env: NodeJS.ProcessEnv, cwd: string): string {
+  return flags.dataDir ?? env.PGSCALE_HOME ?? join(cwd, '.pgscale');
+}
+
+function checkUrl(url: string, from: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new PgscaleError('USAGE', `${from} is not a valid URL`, {
+      hint: 'Use the form postgres://USER:PASSWORD@HOST:PORT/DATABASE.',
+    });
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new PgscaleError('USAGE', `${from} must start with postgres:// or postgresql:// (got ${parsed.protocol}//)`, {
+      hint: 'Use the form postgres://USER:PASSWORD@HOST:PORT/DATABASE.',
+    });
+  }
+  if (parsed.port && !(Number(parsed.port) > 0 && Number(parsed.port) < 65536)) {
+    throw new PgscaleError('USAGE', `${from} has an invalid port '${parsed.port}'`);
+  }
+  return url;
+}
+
+/** An open target: how to connect, what it is, and how to let go of it. */
+export interface Target {
+  kind: TargetKind;
+  /** For messages and results: host:port/db and user, never a password. */
+  describe: string;
+  config: pg.ClientConfig;
+  /** Settings pgscale applied to a server it started. */
+  settings: Record<string, string>;
+  /** Open one client (with pgscale's application_name); errors come back as PgscaleError. */
+  connect(): Promise<pg.Client>;
+  close(): Promise<void>;
+}
+
+function makeTarget(kind: TargetKind, describe: string, config: pg.ClientConfig, settings: Record<string, string>, close: () => Promise<void>): Target {
+  const full: pg.ClientConfig = { application_name: 'pgscale', connectionTimeoutMillis: 15_000, ...config };
+  return {
+    kind,
+    describe,
+    config: full,
+    settings,
+    async connect() {
+      const client = new pg.Client(full);
+      try {
+        await client.connect();
+      } catch (err) {
+        throw toPgscaleError(err, { where: describe });
+      }
+      return client;
+    },
+    close,
+  };
+}
+
+/** Open the target: start the embedded server or a container when that is the choice. */
+export async function openTarget(spec: TargetSpec, log: (line: string) => void = () => {}): Promise<Target> {
+  if (spec.kind === 'url') {
+    const config: pg.ClientConfig = spec.url ? { connectionString: spec.url } : {};
+    const probe = new pg.Client(config);
+    // pg fills missing fields from PGHOST/PGUSER/… itself; show what it resolved.
+    const describe = spec.url
+      ? describeUrl(spec.url)
+      : `postgres://${probe.user ?? ''}@${probe.host}:${probe.port}/${probe.database ?? ''} (from ${spec.source})`;
+    return makeTarget('url', describe, config, {}, async () => {});
+  }
+  if (spec.kind === 'container') {
+    const c = await startContainer(spec.image, totalmem(), log);
+    return makeTarget('container', c.describe, c.config, c.settings, c.stop);
+  }
+  const server = await startEmbedded({ home: spec.home, port: spec.port, log });
+  const config = { host: server.host, port: server.port, user: server.user, password: server.password, database: server.database };
+  return makeTarget('embedded', `embedded PostgreSQL at ${server.host}:${server.port} (${server.dataDir})`, config, server.settings, server.stop);
+}
