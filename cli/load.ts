@@ -1,0 +1,63 @@
+/** `pgscale load`: generate the platform's data set and COPY it into an owned schema. */
+import type { Command } from 'commander';
+import { type LoadSummary, load } from '../db/load.ts';
+import { type LoadFlags, common } from './options.ts';
+import { info, printJson } from './output.ts';
+import { loadProgress } from './progress.ts';
+import { withTarget } from './session.ts';
+
+export function register(program: Command): void {
+  program
+    .command('load')
+    .description('generate the data set and load it with parallel COPY (resumable)')
+    .addOption(common.scale())
+    .addOption(common.seed())
+    .addOption(common.months())
+    .addOption(common.enums())
+    .addOption(common.jobs())
+    .addOption(common.schema())
+    .option('--fresh', 'drop the schema (only if pgscale created it) and load anew')
+    .addOption(common.databaseUrl())
+    .addOption(common.target())
+    .addOption(common.dataDir())
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addOption(common.debug())
+    .action(async (flags: LoadFlags) => {
+      const summary = await withTarget(flags, async (target) => {
+        info(flags, `load: scale ${flags.scale} messages, seed ${flags.seed}, ${flags.months} months, enums ${flags.enums}, ${flags.jobs} jobs → schema ${flags.schema}`);
+        const progress = loadProgress(flags);
+        try {
+          return await load(target, {
+            schema: flags.schema,
+            data: { scale: flags.scale, seed: flags.seed, months: flags.months },
+            enums: flags.enums,
+            jobs: flags.jobs,
+            fresh: !!flags.fresh,
+            onEvent: progress.onEvent,
+          });
+        } finally {
+          progress.stop();
+        }
+      });
+      if (flags.json) printJson(summary);
+      else info(flags, describeSummary(summary));
+    });
+}
+
+/** The human summary of a load. */
+export function describeSummary(s: LoadSummary): string {
+  const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+  const lines = [
+    s.reused
+      ? `load: schema ${s.schema} already held this data set (${s.totalRows.toLocaleString('en-US')} rows)`
+      : `load: ${s.totalRows.toLocaleString('en-US')} rows in ${s.seconds.total.toFixed(1)} s (data ${s.seconds.data.toFixed(1)} s at ${Math.round(s.rowsPerSecond).toLocaleString('en-US')} rows/s, ${s.megabytesPerSecond.toFixed(1)} MB/s; indexes ${s.seconds.indexes.toFixed(1)} s; analyze ${s.seconds.analyze.toFixed(1)} s)`,
+  ];
+  for (const [table, rows] of Object.entries(s.rows)) {
+    lines.push(`  ${table.padEnd(18)} ${String(rows?.toLocaleString('en-US')).padStart(14)} rows  ${mb(s.diskBytes[table as keyof typeof s.diskBytes] ?? 0).padStart(11)}`);
+  }
+  lines.push(
+    `client: peak RSS ${mb(s.client.peakRssBytes)}, CPU ${s.client.cpuSeconds.toFixed(1)} s, event-loop lag p99 ${s.client.eventLoopLagP99Ms.toFixed(1)} ms`,
+  );
+  return lines.join('\n');
+}

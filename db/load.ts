@@ -1,0 +1,292 @@
+/**
+ * `pgscale load`: create the schema, stream every chunk with COPY over N parallel
+ * connections, then build keys and indexes and ANALYZE. Resumable: chunks already in the
+ * load log are skipped; a schema made with other parameters is refused unless `fresh`.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type pg from 'pg';
+import type { EnumStyle } from '../generators/enums.ts';
+import {
+  type Chunk,
+  type DataParams,
+  GENERATOR_VERSION,
+  type RowCounts,
+  TABLE_NAMES,
+  type TableName,
+  chunkPlan,
+  generateChunk,
+  makeContext,
+} from '../generators/index.ts';
+import { loadChunk } from './copy.ts';
+import { PgscaleError, toPgscaleError } from './errors.ts';
+import { qualified, quoteIdent } from './quote.ts';
+import {
+  type SchemaParams,
+  assertOwned,
+  checkSchemaName,
+  createSchema,
+  dropOwnedSchema,
+  indexStatements,
+  inspectSchema,
+  sameData,
+  setState,
+} from './schema.ts';
+import type { Target } from './target.ts';
+
+export interface LoadOptions {
+  schema: string;
+  data: DataParams;
+  enums: EnumStyle;
+  /** Parallel COPY connections. */
+  jobs: number;
+  /** Drop an owned schema made with other parameters (or the same) and load anew. */
+  fresh: boolean;
+  /** Skip building keys and indexes (scenarios that build their own). */
+  skipIndexes?: boolean;
+  onEvent?: (e: LoadEvent) => void;
+}
+
+export type LoadEvent =
+  | { type: 'plan'; chunks: number; pending: number; totalRows: number; doneRows: number; resumed: boolean; reused: boolean }
+  | { type: 'bytes'; bytes: number }
+  | { type: 'chunk'; chunk: Chunk; rows: number; bytes: number }
+  | { type: 'phase'; phase: 'schema' | 'data' | 'indexes' | 'analyze' | 'done' }
+  | { type: 'index'; name: string; seconds: number };
+
+export interface LoadSummary {
+  schema: string;
+  params: SchemaParams;
+  /** True when the data set was already complete and nothing was loaded. */
+  reused: boolean;
+  resumedChunks: number;
+  loadedChunks: number;
+  rows: Partial<Record<TableName, number>>;
+  totalRows: number;
+  /** COPY text bytes sent by this run. */
+  copyBytes: number;
+  /** On-disk bytes per table (heap + indexes + TOAST, summed over partitions). */
+  diskBytes: Partial<Record<TableName, number>>;
+  seconds: { schema: number; data: number; indexes: number; analyze: number; total: number };
+  rowsPerSecond: number;
+  megabytesPerSecond: number;
+  indexes: Array<{ name: string; seconds: number }>;
+  /** Load-generator health: a client bottleneck must never pass for a database result. */
+  client: { peakRssBytes: number; cpuSeconds: number; eventLoopLagP99Ms: number; eventLoopLagMaxMs: number };
+}
+
+/** Expected rows of the main table of each group, for progress (approximate for derived tables). */
+function rowsOf(c: Chunk): number {
+  return c.rows;
+}
+
+export async function load(target: Target, opts: LoadOptions): Promise<LoadSummary> {
+  checkSchemaName(opts.schema);
+  const emit = opts.onEvent ?? (() => {});
+  const t0 = performance.now();
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const cpu0 = process.cpuUsage();
+  const params: SchemaParams = { ...opts.data, enums: opts.enums, generatorVersion: GENERATOR_VERSION };
+  const admin = await target.connect();
+  const s = quoteIdent(opts.schema);
+  try {
+    emit({ type: 'phase', phase: 'schema' });
+    let info = await inspectSchema(admin, opts.schema);
+    assertOwned(info, opts.schema, 'load into');
+    if (info.exists && (opts.fresh || !info.params || !sameData(info.params, params))) {
+      if (!opts.fresh) {
+        const had = info.params;
+        throw new PgscaleError('MISMATCH', `schema '${opts.schema}' holds a data set made with other parameters (${had ? describeParams(had) : 'unknown'}; asked: ${describeParams(params)})`, {
+          hint: `Add --fresh to drop it and load anew, or choose another --schema.`,
+        });
+      }
+      await dropOwnedSchema(admin, opts.schema);
+      info = { exists: false, owned: false };
+    }
+    if (!info.exists) await createSchema(admin, opts.schema, params);
+    const tSchema = performance.now();
+
+    const plan = chunkPlan(opts.data);
+    const doneRows = await admin.query<{ grp: string; chunk: number }>(`SELECT grp, chunk FROM ${s}._pgscale_load_log`);
+    const done = new Set(doneRows.rows.map((r) => `${r.grp}:${r.chunk}`));
+    const pending = plan.filter((c) => !done.has(`${c.group}:${c.k}`));
+    const reused = info.state === 'complete' && pending.length === 0;
+    emit({
+      type: 'plan',
+      chunks: plan.length,
+      pending: pending.length,
+      totalRows: plan.reduce((a, c) => a + rowsOf(c), 0),
+      doneRows: plan.filter((c) => done.has(`${c.group}:${c.k}`)).reduce((a, c) => a + rowsOf(c), 0),
+      resumed: done.size > 0 && !reused,
+      reused,
+    });
+
+    const before = await loggedRows(admin, opts.schema);
+    let copyBytes = 0;
+    emit({ type: 'phase', phase: 'data' });
+    if (pending.length) {
+      copyBytes = await loadChunks(target, opts, pending, emit);
+    }
+    const tData = performance.now();
+
+    const indexes: Array<{ name: string; seconds: number }> = [];
+    if (!reused) {
+      await setState(admin, opts.schema, 'indexing');
+      if (!opts.skipIndexes) {
+        emit({ type: 'phase', phase: 'indexes' });
+        indexes.push(...(await buildIndexes(target, opts, emit)));
+      }
+    }
+    const tIndex = performance.now();
+    if (!reused) {
+      emit({ type: 'phase', phase: 'analyze' });
+      await analyze(target, opts);
+      await setState(admin, opts.schema, 'complete');
+    }
+    const tEnd = performance.now();
+    emit({ type: 'phase', phase: 'done' });
+
+    const rows = await loggedRows(admin, opts.schema);
+    const totalRows = Object.values(rows).reduce((a, b) => a + (b ?? 0), 0);
+    const dataSeconds = (tData - tSchema) / 1000;
+    const loadedRows = totalRows - Object.values(before).reduce((a, b) => a + (b ?? 0), 0);
+    lag.disable();
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      schema: opts.schema,
+      params,
+      reused,
+      resumedChunks: done.size,
+      loadedChunks: pending.length,
+      rows,
+      totalRows,
+      copyBytes,
+      diskBytes: await diskBytes(admin, opts.schema),
+      seconds: {
+        schema: (tSchema - t0) / 1000,
+        data: dataSeconds,
+        indexes: (tIndex - tData) / 1000,
+        analyze: (tEnd - tIndex) / 1000,
+        total: (tEnd - t0) / 1000,
+      },
+      rowsPerSecond: dataSeconds > 0 ? loadedRows / dataSeconds : 0,
+      megabytesPerSecond: dataSeconds > 0 ? copyBytes / 1e6 / dataSeconds : 0,
+      indexes,
+      client: {
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        eventLoopLagP99Ms: lag.percentile(99) / 1e6,
+        eventLoopLagMaxMs: lag.max / 1e6,
+      },
+    };
+  } catch (err) {
+    throw toPgscaleError(err, { where: target.describe, context: `loading schema '${opts.schema}'` });
+  } finally {
+    lag.disable();
+    await admin.end().catch(() => undefined);
+  }
+}
+
+function describeParams(p: SchemaParams): string {
+  return `scale ${p.scale}, seed ${p.seed}, months ${p.months}, enums ${p.enums}, generator v${p.generatorVersion}`;
+}
+
+/** Run `jobs` workers over a shared queue of chunks; the first failure stops the rest. */
+async function loadChunks(target: Target, opts: LoadOptions, pending: Chunk[], emit: (e: LoadEvent) => void): Promise<number> {
+  const ctx = makeContext(opts.data, opts.enums);
+  const queue = [...pending];
+  let failed: unknown;
+  let bytes = 0;
+  const worker = async () => {
+    const client = await target.connect();
+    // A dead server surfaces as a query error; keep the socket error from crashing the process.
+    client.on('error', (err) => {
+      failed ??= err;
+    });
+    try {
+      for (let c = queue.shift(); c && failed === undefined; c = queue.shift()) {
+        const counts: RowCounts = {};
+        const chunkBytes = await loadChunk(client, opts.schema, c, generateChunk(ctx, c, counts), counts, (n) => {
+          emit({ type: 'bytes', bytes: n });
+        });
+        bytes += chunkBytes;
+        emit({ type: 'chunk', chunk: c, rows: rowsOf(c), bytes: chunkBytes });
+      }
+    } catch (err) {
+      failed ??= err;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, pending.length)) }, worker));
+  if (failed !== undefined) throw failed;
+  return bytes;
+}
+
+/** Build keys and indexes that do not exist yet, `jobs` at a time. */
+async function buildIndexes(target: Target, opts: LoadOptions, emit: (e: LoadEvent) => void): Promise<Array<{ name: string; seconds: number }>> {
+  const all = indexStatements(opts.enums, opts.schema);
+  const queue = [...all];
+  const out: Array<{ name: string; seconds: number }> = [];
+  let failed: unknown;
+  const worker = async () => {
+    const client = await target.connect();
+    try {
+      await client.query(`SET search_path TO ${quoteIdent(opts.schema)}`);
+      for (let ix = queue.shift(); ix && failed === undefined; ix = queue.shift()) {
+        const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [`${quoteIdent(opts.schema)}.${quoteIdent(ix.name)}`]);
+        if (exists.rows[0].e) continue;
+        const t = performance.now();
+        await client.query(ix.sql);
+        const seconds = (performance.now() - t) / 1000;
+        out.push({ name: ix.name, seconds });
+        emit({ type: 'index', name: ix.name, seconds });
+      }
+    } catch (err) {
+      failed ??= err;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.jobs) }, worker));
+  if (failed !== undefined) throw failed;
+  return out;
+}
+
+async function analyze(target: Target, opts: LoadOptions): Promise<void> {
+  const queue = [...TABLE_NAMES];
+  const worker = async () => {
+    const client = await target.connect();
+    try {
+      for (let t = queue.shift(); t; t = queue.shift()) await client.query(`ANALYZE ${qualified(opts.schema, t)}`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, opts.jobs) }, worker));
+}
+
+/** Rows per table as recorded in the load log (what was committed, whichever run did it). */
+export async function loggedRows(client: pg.Client, schema: string): Promise<Partial<Record<TableName, number>>> {
+  const r = await client.query<{ table: TableName; rows: string }>(
+    `SELECT key AS table, sum(value::bigint) AS rows FROM ${quoteIdent(schema)}._pgscale_load_log, jsonb_each_text(rows) GROUP BY key`,
+  );
+  const out: Partial<Record<TableName, number>> = {};
+  for (const t of TABLE_NAMES) out[t] = 0;
+  for (const row of r.rows) out[row.table] = Number(row.rows);
+  return out;
+}
+
+/** Heap + TOAST + index bytes of each table, summed over its partitions (a partitioned parent reports 0). */
+export async function diskBytes(client: pg.Client, schema: string): Promise<Partial<Record<TableName, number>>> {
+  const out: Partial<Record<TableName, number>> = {};
+  for (const t of TABLE_NAMES) {
+    const r = await client.query<{ b: string }>(
+      // pg_partition_tree lists nothing for a plain table: fall back to the table itself.
+      `SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree($1::regclass)), pg_total_relation_size($1::regclass)) AS b`,
+      [qualified(schema, t)],
+    );
+    out[t] = Number(r.rows[0].b);
+  }
+  return out;
+}

@@ -1,0 +1,208 @@
+/**
+ * pgscale's schemas: created, marked and dropped only by pgscale. A schema counts as
+ * pgscale's when its comment carries the marker AND it holds the _pgscale_meta table;
+ * anything else is refused for load, drop and truncate. `public` never is pgscale's.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import { monthDate } from '../generators/calendar.ts';
+import { ENUMS, type EnumDomain, type EnumStyle, VARCHAR_WIDTH, entries, names } from '../generators/enums.ts';
+import { PgscaleError } from './errors.ts';
+import { quoteIdent, quoteLiteral } from './quote.ts';
+
+const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), 'schema');
+const MARKER = 'pgscale:owned';
+
+/** What a loaded schema was made from; a load into it must match. */
+export interface SchemaParams {
+  scale: number;
+  seed: number;
+  months: number;
+  enums: EnumStyle;
+  generatorVersion: number;
+}
+
+export type SchemaState = 'loading' | 'indexing' | 'complete';
+
+export interface SchemaInfo {
+  exists: boolean;
+  owned: boolean;
+  params?: SchemaParams;
+  state?: SchemaState;
+}
+
+/** Refuse names pgscale must never own. */
+export function checkSchemaName(schema: string): void {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new PgscaleError('USAGE', `invalid schema name '${schema}'`, {
+      hint: 'Use lower-case letters, digits and underscores, starting with a letter (e.g. --schema pgscale_bench).',
+    });
+  }
+  if (schema === 'public' || schema.startsWith('pg_') || schema === 'information_schema') {
+    throw new PgscaleError('USAGE', `pgscale never uses the schema '${schema}'`, {
+      hint: 'Choose a schema of pgscale\'s own with --schema NAME (default: pgscale).',
+    });
+  }
+}
+
+/** Look at a schema: does it exist, is it pgscale's, what was loaded into it. */
+export async function inspectSchema(client: pg.Client, schema: string): Promise<SchemaInfo> {
+  const r = await client.query<{ comment: string | null; has_meta: boolean }>(
+    `SELECT obj_description(n.oid, 'pg_namespace') AS comment,
+            to_regclass(format('%I._pgscale_meta', n.nspname)) IS NOT NULL AS has_meta
+       FROM pg_namespace n WHERE n.nspname = $1`,
+    [schema],
+  );
+  if (r.rowCount === 0) return { exists: false, owned: false };
+  const { comment, has_meta } = r.rows[0];
+  const owned = !!comment?.startsWith(MARKER) && has_meta;
+  if (!owned) return { exists: true, owned: false };
+  const meta = await client.query<{ params: SchemaParams; state: SchemaState }>(`SELECT params, state FROM ${quoteIdent(schema)}._pgscale_meta`);
+  return { exists: true, owned: true, params: meta.rows[0]?.params, state: meta.rows[0]?.state };
+}
+
+/** Throw unless the schema is absent or pgscale's own. */
+export function assertOwned(info: SchemaInfo, schema: string, action: string): void {
+  if (info.exists && !info.owned) {
+    throw new PgscaleError('NOT_OWNED', `refusing to ${action} schema '${schema}': pgscale did not create it`, {
+      hint: `pgscale only touches schemas it created (marked '${MARKER}'). Choose another name with --schema, or remove '${schema}' yourself if you are sure.`,
+    });
+  }
+}
+
+/** Drop a schema pgscale created (and only such a schema). */
+export async function dropOwnedSchema(client: pg.Client, schema: string): Promise<void> {
+  checkSchemaName(schema);
+  const info = await inspectSchema(client, schema);
+  assertOwned(info, schema, 'drop');
+  if (info.exists) await client.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
+}
+
+function columnType(domain: EnumDomain, style: EnumStyle, nullable: boolean, def: string | undefined, column: string): string {
+  const all = names(domain);
+  const defCode = def === undefined ? undefined : all.indexOf(def);
+  if (def !== undefined && (defCode === undefined || defCode < 0)) throw new Error(`bad default ${def} for ${domain}`);
+  const nn = nullable ? '' : ' NOT NULL';
+  switch (style) {
+    case 'smallint':
+      return `SMALLINT${nn}${def !== undefined ? ` DEFAULT ${defCode}` : ''}`;
+    case 'varchar':
+    case 'text': {
+      const type = style === 'varchar' ? `VARCHAR(${VARCHAR_WIDTH[domain] ?? 50})` : 'TEXT';
+      // The design's "before" table checks the status names; the others carry no CHECK.
+      const check = domain === 'task_status' ? ` CHECK (${column} IN (${entries(domain).map(([, n]) => quoteLiteral(n)).join(', ')}))` : '';
+      return `${type}${nn}${def !== undefined ? ` DEFAULT ${quoteLiteral(def)}` : ''}${check}`;
+    }
+    case 'enum':
+      return `${domain}${nn}${def !== undefined ? ` DEFAULT ${quoteLiteral(def)}` : ''}`;
+  }
+}
+
+/** Predicates of partial indexes, written for each style (codes vs names). */
+function predicate(name: string, style: EnumStyle): string {
+  const q = (domain: EnumDomain, codes: number[]) =>
+    style === 'smallint' ? codes.map(String) : codes.map((c) => quoteLiteral(names(domain)[c]));
+  switch (name) {
+    case 'task_open':
+      // seed-schema.md: WHERE status < 5 (not completed, failed or cancelled).
+      return style === 'smallint' ? 'status < 5' : `status IN (${q('task_status', [0, 1, 2, 3, 4]).join(', ')})`;
+    case 'approval_pending':
+      return `status = ${q('approval_status', [0])[0]}`;
+    default:
+      throw new Error(`unknown predicate ${name}`);
+  }
+}
+
+/** Fill the templates of an .sql file for an enum style and schema. */
+export function renderSql(sql: string, style: EnumStyle, schema: string): string {
+  return sql
+    .replace(/^(\s*)(\w+)(\s+)\{\{enum (\w+)((?: null)?)((?: default=\w+)?)\}\}/gm, (_m, indent, column, sp, domain, nul, def) =>
+      `${indent}${column}${sp}${columnType(domain as EnumDomain, style, !!nul, def ? def.replace(' default=', '') : undefined, column)}`,
+    )
+    .replace(/\{\{pred (\w+)\}\}/g, (_m, name) => predicate(name, style))
+    .replace(/\{\{schema_lit\}\}/g, quoteLiteral(schema));
+}
+
+/** Read one of db/schema/*.sql. */
+export function readSql(name: string): string {
+  return readFileSync(join(SQL_DIR, name), 'utf8');
+}
+
+/** Split an .sql file into statements at lines ending in ';', keeping $fn$ bodies whole. */
+export function statements(sql: string): string[] {
+  const out: string[] = [];
+  let cur: string[] = [];
+  let inBody = false;
+  for (const line of sql.split('\n')) {
+    if (!inBody && /^\s*--/.test(line)) continue;
+    cur.push(line);
+    if ((line.match(/\$fn\$/g) ?? []).length % 2 === 1) inBody = !inBody;
+    if (!inBody && /;\s*$/.test(line)) {
+      out.push(cur.join('\n').trim().replace(/;$/, ''));
+      cur = [];
+    }
+  }
+  const rest = cur.join('\n').trim();
+  if (rest) out.push(rest);
+  return out;
+}
+
+/** The secondary index and key statements, one per entry, for the style. */
+export function indexStatements(style: EnumStyle, schema: string): Array<{ name: string; sql: string }> {
+  return statements(renderSql(readSql('indexes.sql'), style, schema)).map((sql) => {
+    const m = sql.match(/(?:CONSTRAINT|INDEX)\s+(\w+)/);
+    return { name: m ? m[1] : sql.slice(0, 40), sql };
+  });
+}
+
+/**
+ * Create the schema, its marker, meta and load-log tables, enum types, tables and
+ * monthly partitions, all in one transaction: a failure leaves nothing behind.
+ */
+export async function createSchema(client: pg.Client, schema: string, params: SchemaParams): Promise<void> {
+  checkSchemaName(schema);
+  const s = quoteIdent(schema);
+  await client.query('BEGIN');
+  try {
+    await client.query(`CREATE SCHEMA ${s}`);
+    await client.query(`COMMENT ON SCHEMA ${s} IS ${quoteLiteral(`${MARKER} — created by pgscale; dropped only by pgscale`)}`);
+    await client.query(`SET LOCAL search_path TO ${s}`);
+    await client.query(`CREATE TABLE _pgscale_meta (
+      singleton BOOLEAN PRIMARY KEY DEFAULT true CHECK (singleton),
+      params JSONB NOT NULL, state TEXT NOT NULL, pgscale_version TEXT NOT NULL,
+      created_at TIMESTAMPTZ NOT NULL DEFAULT now(), updated_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    await client.query(`CREATE TABLE _pgscale_load_log (
+      grp TEXT NOT NULL, chunk INTEGER NOT NULL, rows JSONB NOT NULL, bytes BIGINT NOT NULL,
+      seconds DOUBLE PRECISION NOT NULL, committed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+      PRIMARY KEY (grp, chunk))`);
+    if (params.enums === 'enum') {
+      for (const domain of Object.keys(ENUMS) as EnumDomain[]) {
+        await client.query(`CREATE TYPE ${domain} AS ENUM (${entries(domain).map(([, n]) => quoteLiteral(n)).join(', ')})`);
+      }
+    }
+    for (const stmt of statements(renderSql(readSql('tables.sql'), params.enums, schema))) await client.query(stmt);
+    for (let m = 0; m < params.months; m++) {
+      for (const table of ['message_history', 'analytics_events']) {
+        await client.query('SELECT create_monthly_partition($1, $2::date)', [table, monthDate(m)]);
+      }
+    }
+    const { VERSION } = await import('../cli/version.ts');
+    await client.query(`INSERT INTO _pgscale_meta (params, state, pgscale_version) VALUES ($1, 'loading', $2)`, [JSON.stringify(params), VERSION]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+
+/** Record the load's progress in the meta table. */
+export async function setState(client: pg.Client, schema: string, state: SchemaState): Promise<void> {
+  await client.query(`UPDATE ${quoteIdent(schema)}._pgscale_meta SET state = $1, updated_at = now()`, [state]);
+}
+
+/** Do two parameter sets describe the same data? */
+export function sameData(a: SchemaParams, b: SchemaParams): boolean {
+  return a.scale === b.scale && a.seed === b.seed && a.months === b.months && a.enums === b.enums && a.generatorVersion === b.generatorVersion;
+}

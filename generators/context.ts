@@ -1,0 +1,159 @@
+/**
+ * What every table generator shares: counts, pools, the enum encoding of the chosen
+ * style, traffic clocks, and the identity functions that let one table point at another's
+ * rows (a session's user, a user's tenant) without any shared state: each is a pure
+ * function of the seed and an index.
+ */
+import { TrafficClock, monthStartMs, SPAN_START_MS } from './calendar.ts';
+import { Categorical, zipfRank } from './distributions.ts';
+import { type EnumDomain, type EnumStyle, ENUMS, names } from './enums.ts';
+import { type Chunk, type Counts, type DataParams, chunkPlan, deriveCounts } from './plan.ts';
+import { type Pools, poolsFor } from './pools.ts';
+import { hash01, hash32, permute64 } from './rng.ts';
+
+/** Keys that separate the id spaces and random streams of each table. */
+export const KEY = {
+  user: 0x75736572,
+  tenantOfUser: 0x74656e61,
+  session: 0x73657373,
+  sessionUser: 0x73757372,
+  message: 0x6d657373,
+  task: 0x7461736b,
+  approval: 0x61707072,
+  event: 0x6576656e,
+  conversations: 0x636f6e76,
+  content: 0x636f6e74,
+  tasks: 0x7461736c,
+  events: 0x65766e74,
+  users: 0x75737273,
+  tenants: 0x74656e74,
+  userAttrs: 0x75617474,
+  botProvider: 0x626f7470,
+} as const;
+
+/** Zipf exponents: how concentrated activity is on the busiest users and tenants. */
+export const SKEW = { users: 1.05, tenants: 1.3 } as const;
+
+export interface GenContext {
+  params: DataParams;
+  counts: Counts;
+  style: EnumStyle;
+  pools: Pools;
+  /** Encoded value of each enum code for the chosen style (digits or the name). */
+  enumBytes: Record<EnumDomain, Buffer[]>;
+  /** Conversation chunks (for tables that reference sessions). */
+  conversationChunks: Chunk[];
+  monthClock(m: number): TrafficClock;
+  spanClock: TrafficClock;
+  spanEndMs: number;
+}
+
+/** Build the shared context once per (params, style). */
+export function makeContext(params: DataParams, style: EnumStyle): GenContext {
+  const enumBytes = {} as Record<EnumDomain, Buffer[]>;
+  for (const domain of Object.keys(ENUMS) as EnumDomain[]) {
+    enumBytes[domain] = names(domain).map((name, code) => Buffer.from(style === 'smallint' ? String(code) : (name ?? ''), 'utf8'));
+  }
+  const clocks = new Map<number, TrafficClock>();
+  const spanEndMs = monthStartMs(params.months);
+  return {
+    params,
+    counts: deriveCounts(params),
+    style,
+    pools: poolsFor(params.seed),
+    enumBytes,
+    conversationChunks: chunkPlan(params).filter((c) => c.group === 'conversations'),
+    monthClock(m) {
+      let c = clocks.get(m);
+      if (!c) {
+        c = new TrafficClock(monthStartMs(m), monthStartMs(m + 1));
+        clocks.set(m, c);
+      }
+      return c;
+    },
+    spanClock: new TrafficClock(SPAN_START_MS, spanEndMs),
+    spanEndMs,
+  };
+}
+
+/** A 128-bit id as four words; a and d come from a keyed bijection, so ids never collide. */
+export type Id = [number, number, number, number];
+
+/** The id of row (hi, lo) of a table: unique for distinct (hi, lo) under one key. */
+export function idFor(seed: number, key: number, hi: number, lo: number): Id {
+  const [a, d] = permute64(hi, lo, (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0);
+  return [a, hash32(a, d, key, 1), hash32(d, a, key, 2), d];
+}
+
+/** User u's tenant (1-based id): Zipf-skewed, a few tenants hold most users. */
+export function tenantOfUser(ctx: GenContext, u: number): number {
+  return 1 + zipfRank(hash01(ctx.params.seed, KEY.tenantOfUser, u), ctx.counts.tenants, SKEW.tenants);
+}
+
+/** The user of session i of conversation chunk k: Zipf-skewed, a few users have many sessions. */
+export function userOfSession(ctx: GenContext, k: number, i: number): number {
+  // Rank r is user index r; tenantOfUser hashes the index, so busy users spread over tenants.
+  return zipfRank(hash01(ctx.params.seed, KEY.sessionUser, k, i), ctx.counts.users, SKEW.users);
+}
+
+/** Fewest sessions conversation chunk c can hold (messages per session are capped): safe to reference. */
+export function safeSessions(c: Chunk): number {
+  return Math.max(1, Math.floor(c.rows / MAX_MESSAGES_PER_SESSION));
+}
+
+/** Longest session generated. */
+export const MAX_MESSAGES_PER_SESSION = 400;
+
+/** A session that exists for time t (a conversation chunk of that month), for tasks and events to point at. */
+export function sessionNear(ctx: GenContext, t: number, u: number): { k: number; i: number } {
+  const chunks = ctx.conversationChunks;
+  // Chunks are in time order; pick one in t's month by the uniform u.
+  let lo = 0;
+  let hi = chunks.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (monthStartMs(chunks[mid].month) <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  const month = chunks[lo].month;
+  let first = lo;
+  while (first > 0 && chunks[first - 1].month === month) first--;
+  const c = chunks[first + Math.floor(u * (lo - first + 1))];
+  return { k: c.k, i: Math.floor(((u * 7919) % 1) * safeSessions(c)) };
+}
+
+/** Categorical distributions that look like real traffic (codes of seed-schema.md). */
+export const DIST = {
+  channel: new Categorical({ 0: 35, 1: 25, 2: 8, 3: 8, 4: 7, 5: 4, 6: 3, 7: 2, 8: 3, 9: 5 }),
+  intent: new Categorical({ 0: 40, 1: 3, 2: 8, 3: 4, 4: 8, 5: 5, 6: 4, 7: 3, 8: 25 }),
+  memoryType: new Categorical({ 0: 70, 1: 15, 2: 8, 3: 5, 4: 2 }),
+  userMessageType: new Categorical({ 0: 93, 1: 2.5, 2: 1.5, 3: 0.5, 4: 1, 5: 0.3, 6: 0.2, 7: 0.5, 8: 0.5 }),
+  assistantMessageType: new Categorical({ 0: 98.5, 1: 0.8, 4: 0.7 }),
+  provider: new Categorical({ 0: 40, 1: 25, 2: 10, 3: 5, 4: 8, 5: 2, 6: 3, 7: 3, 8: 2, 9: 2 }),
+  taskStatus: new Categorical({ 0: 5, 1: 3, 2: 4, 3: 2, 4: 6, 5: 70, 6: 5, 7: 5 }),
+  taskPriority: new Categorical({ 0: 20, 1: 55, 2: 18, 3: 5, 4: 2 }),
+  executionMode: new Categorical({ 0: 25, 1: 55, 2: 20 }),
+  riskLevel: new Categorical({ 0: 40, 1: 30, 2: 18, 3: 9, 4: 3 }),
+  taskIntent: new Categorical({ 1: 6, 2: 30, 3: 12, 4: 20, 5: 15, 6: 8, 7: 9 }),
+  approvalDecision: new Categorical({ 1: 80, 2: 10, 3: 7, 4: 3 }),
+  syncStatus: new Categorical({ 0: 95, 1: 3, 2: 1, 3: 0.7, 4: 0.3 }),
+  eventType: new Categorical({ 0: 30, 1: 30, 2: 10, 3: 9, 4: 8, 5: 4, 6: 3, 7: 2, 8: 2, 9: 2 }),
+} as const;
+
+export const EVENT_TYPES = [
+  'message_sent',
+  'message_received',
+  'session_started',
+  'session_ended',
+  'bot_invoked',
+  'task_created',
+  'task_completed',
+  'approval_requested',
+  'feedback_given',
+  'error',
+] as const;
+
+/** The LLM provider of bot b (1-based id): a pure function, shared by bots and messages. */
+export function providerOfBot(ctx: GenContext, bot: number): number {
+  return DIST.provider.pick(hash01(ctx.params.seed, KEY.botProvider, bot));
+}

@@ -1,0 +1,174 @@
+/**
+ * user_sessions and message_history, generated together: a session's messages follow it
+ * in time with increasing message_index, roles alternate user/assistant (with system and
+ * tool turns), messages per session are log-normal, and session starts arrive as a
+ * Poisson process over the traffic clock, so rows come out in time order within a
+ * partition (the physical correlation BRIN depends on).
+ */
+import { CopyWriter } from './copytext.ts';
+import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idFor, providerOfBot, tenantOfUser, userOfSession } from './context.ts';
+import type { Chunk } from './plan.ts';
+import { POOL_SIZE } from './pools.ts';
+import { Rng } from './rng.ts';
+import type { Piece, RowCounts, TableName } from './tables.ts';
+
+/** Messages per session: log-normal, median e^2 ≈ 7, mean ≈ 12 (a long tail of long chats). */
+export const SESSION_LENGTH = { mu: 2.0, sigma: 1.0 } as const;
+const MEAN_LENGTH = 12.5;
+
+const ROLE = { user: 1, assistant: 2, system: 3, tool: 4, episodic: 9, compact: 10 } as const;
+const LN_ASSISTANT_LATENCY = Math.log(4_000); // ms
+const LN_USER_THINK = Math.log(45_000); // ms
+
+/**
+ * Generate conversation chunk c. Yields message_history buffers as they fill, then the
+ * chunk's user_sessions buffers (held until the end: ~1/12 of the rows).
+ * @param tables which tables to encode; the random streams are identical either way.
+ */
+export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts): Generator<Piece> {
+  const { seed } = ctx.params;
+  const wantMessages = tables.has('message_history');
+  const wantSessions = tables.has('user_sessions');
+  const pools = ctx.pools;
+  const E = ctx.enumBytes;
+  const clock = ctx.monthClock(c.month);
+  const rng = new Rng(seed, KEY.conversations, c.k);
+  const crng = new Rng(seed, KEY.content, c.k);
+  const mw = new CopyWriter();
+  const sw = new CopyWriter();
+  const sessionBufs: Buffer[] = [];
+  // Per-session prefix of every message row: session_id, tenant_id, user_id.
+  const prefix = new CopyWriter();
+
+  let budget = c.rows;
+  const massStep = (c.massTo - c.massFrom) / Math.max(1, budget / MEAN_LENGTH);
+  let mass = c.massFrom;
+  let i = 0;
+  let msgSeq = 0;
+  let nMessages = 0;
+  while (budget > 0) {
+    mass += rng.exponential(massStep);
+    const start = clock.at(Math.min(mass, c.massTo - 1e-12));
+    let n = Math.floor(rng.logNormal(SESSION_LENGTH.mu, SESSION_LENGTH.sigma)) + 1;
+    if (n > MAX_MESSAGES_PER_SESSION) n = MAX_MESSAGES_PER_SESSION;
+    if (n > budget) n = budget;
+    budget -= n;
+
+    const sid = idFor(seed, KEY.session, c.k, i);
+    const user = userOfSession(ctx, c.k, i);
+    const uid = idFor(seed, KEY.user, 0, user);
+    const tenant = tenantOfUser(ctx, user);
+    const bot = (tenant - 1) * ctx.counts.botsPerTenant + 1 + rng.int(ctx.counts.botsPerTenant);
+    const provider = providerOfBot(ctx, bot);
+    const channel = DIST.channel.pick(rng.next());
+    const intent = DIST.intent.pick(rng.next());
+    const memory = DIST.memoryType.pick(rng.next());
+    const hasSystem = rng.chance(0.08);
+
+    prefix.pos = 0;
+    prefix.uuid(sid[0], sid[1], sid[2], sid[3]);
+    prefix.tab();
+    prefix.int(tenant);
+    prefix.tab();
+    prefix.uuid(uid[0], uid[1], uid[2], uid[3]);
+    prefix.tab();
+    const pre = prefix.buf.subarray(0, prefix.pos);
+
+    let t = start;
+    let prevRole = 0;
+    for (let j = 0; j < n; j++) {
+      // Role sequence and timing come from the session stream (rng), content from crng,
+      // so sessions alone (generate user_sessions) draw exactly what a full load draws.
+      let role: number;
+      if (j === 0 && hasSystem) role = ROLE.system;
+      else if (prevRole === ROLE.user && rng.chance(0.06)) role = ROLE.tool;
+      else if (prevRole === ROLE.user || prevRole === ROLE.tool) role = ROLE.assistant;
+      else {
+        const r = rng.next();
+        role = r < 0.003 ? ROLE.episodic : r < 0.005 ? ROLE.compact : ROLE.user;
+      }
+      if (j > 0) {
+        t +=
+          prevRole === ROLE.assistant
+            ? rng.logNormal(LN_USER_THINK, 1.1)
+            : prevRole === ROLE.tool
+              ? 500 + rng.next() * 2500
+              : rng.logNormal(LN_ASSISTANT_LATENCY, 0.7);
+      }
+      prevRole = role;
+      if (wantMessages) {
+        const id = idFor(seed, KEY.message, c.k, msgSeq);
+        const isUser = role === ROLE.user;
+        const pool =
+          role === ROLE.user
+            ? pools.userMessages
+            : role === ROLE.assistant || role === ROLE.episodic || role === ROLE.compact
+              ? pools.assistantMessages
+              : role === ROLE.tool
+                ? pools.toolMessages
+                : pools.systemMessages;
+        const entry = pool[crng.int(pool === pools.userMessages || pool === pools.assistantMessages ? POOL_SIZE : pool.length)];
+        const mtype = isUser ? DIST.userMessageType.pick(crng.next()) : DIST.assistantMessageType.pick(crng.next());
+        mw.raw(pre);
+        mw.uuid(id[0], id[1], id[2], id[3]);
+        mw.tab();
+        mw.int(j);
+        mw.tab();
+        mw.raw(E.message_role[role]);
+        mw.tab();
+        mw.raw(E.message_type[mtype]);
+        mw.tab();
+        if (role === ROLE.assistant || role === ROLE.tool) mw.raw(E.llm_provider[provider]);
+        else mw.nil();
+        mw.tab();
+        mw.raw(entry.bytes);
+        mw.tab();
+        mw.int(Math.ceil(entry.chars / 4) + crng.int(8));
+        mw.tab();
+        mw.bool(!(role === ROLE.assistant && crng.chance(0.03)));
+        mw.tab();
+        mw.timestamp(t);
+        mw.nl();
+        if (mw.full) yield { table: 'message_history', buf: mw.take() };
+      }
+      msgSeq++;
+    }
+    nMessages += n;
+
+    if (wantSessions) {
+      sw.uuid(sid[0], sid[1], sid[2], sid[3]);
+      sw.tab();
+      sw.int(tenant);
+      sw.tab();
+      sw.uuid(uid[0], uid[1], uid[2], uid[3]);
+      sw.tab();
+      sw.int(bot);
+      sw.tab();
+      sw.raw(E.channel[channel]);
+      sw.tab();
+      sw.raw(E.intent[intent]);
+      sw.tab();
+      sw.raw(E.memory_type[memory]);
+      sw.tab();
+      if (rng.chance(0.1)) sw.nil();
+      else sw.raw(pools.titles[rng.int(pools.titles.length)].bytes);
+      sw.tab();
+      sw.int(n);
+      sw.tab();
+      sw.timestamp(start);
+      sw.tab();
+      sw.timestamp(t);
+      sw.nl();
+      if (sw.full) sessionBufs.push(sw.take());
+    } else {
+      // Same draws as the branch above, so the stream stays aligned.
+      if (!rng.chance(0.1)) rng.int(pools.titles.length);
+    }
+    i++;
+  }
+  if (wantMessages && mw.pos > 0) yield { table: 'message_history', buf: mw.take() };
+  if (wantSessions && sw.pos > 0) sessionBufs.push(sw.take());
+  for (const buf of sessionBufs) yield { table: 'user_sessions', buf };
+  if (wantMessages) counts.message_history = (counts.message_history ?? 0) + nMessages;
+  if (wantSessions) counts.user_sessions = (counts.user_sessions ?? 0) + i;
+}

@@ -1,0 +1,193 @@
+/**
+ * COPY text format (https://www.postgresql.org/docs/current/sql-copy.html, "Text Format"):
+ * columns split by tab, rows by newline, NULL as \N, and backslash, tab, newline and
+ * carriage return escaped. Rows are written byte by byte into large buffers (1 MB), never
+ * one string or one write per row.
+ */
+
+/**
+ * Escape a value for COPY text. Postgres text cannot hold NUL (U+0000): it is replaced
+ * by U+FFFD (the Unicode replacement character) so the row still loads and the spot
+ * stays visible.
+ */
+export function escapeCopyText(s: string): string {
+  return s.replace(/[\\\t\n\r\0\b\f\v]/g, (c) => ESCAPES[c]);
+}
+
+const ESCAPES: Record<string, string> = {
+  '\\': '\\\\',
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\uFFFD',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\v': '\\v',
+};
+
+/** What a value reads back as after escapeCopyText and COPY FROM. */
+export function copyRoundTrip(s: string): string {
+  return s.replace(/\0/g, '\uFFFD');
+}
+
+const TAB = 9;
+const NL = 10;
+const BACKSLASH = 92;
+const HEX = new Uint8Array(512);
+for (let i = 0; i < 256; i++) {
+  const h = i.toString(16).padStart(2, '0');
+  HEX[2 * i] = h.charCodeAt(0);
+  HEX[2 * i + 1] = h.charCodeAt(1);
+}
+const DIGITS2 = new Uint8Array(200);
+for (let i = 0; i < 100; i++) {
+  DIGITS2[2 * i] = 48 + Math.floor(i / 10);
+  DIGITS2[2 * i + 1] = 48 + (i % 10);
+}
+const MS_PER_DAY = 86_400_000;
+const dayCache = new Map<number, Uint8Array>();
+
+function dayBytes(day: number): Uint8Array {
+  let b = dayCache.get(day);
+  if (!b) {
+    b = Buffer.from(new Date(day * MS_PER_DAY).toISOString().slice(0, 10), 'latin1');
+    dayCache.set(day, b);
+  }
+  return b;
+}
+
+/** Size of one output buffer handed to COPY. */
+export const FLUSH_BYTES = 1 << 20;
+/** Head-room for one row beyond FLUSH_BYTES: rows are far smaller (text pools cap at 16 KB). */
+const ROW_ROOM = 256 << 10;
+
+/** Writes COPY text rows into 1 MB buffers; `full` says when to hand one over with take(). */
+export class CopyWriter {
+  buf: Buffer = Buffer.allocUnsafe(FLUSH_BYTES + ROW_ROOM);
+  pos = 0;
+  /** Bytes handed over so far. */
+  bytesOut = 0;
+
+  /** True once the current buffer should be handed over. */
+  get full(): boolean {
+    return this.pos >= FLUSH_BYTES;
+  }
+
+  /** Hand over what was written and start a new buffer. */
+  take(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.bytesOut += this.pos;
+    this.buf = Buffer.allocUnsafe(FLUSH_BYTES + ROW_ROOM);
+    this.pos = 0;
+    return out;
+  }
+
+  tab(): void {
+    this.buf[this.pos++] = TAB;
+  }
+
+  /** End of row. */
+  nl(): void {
+    this.buf[this.pos++] = NL;
+  }
+
+  /** SQL NULL. */
+  nil(): void {
+    this.buf[this.pos++] = BACKSLASH;
+    this.buf[this.pos++] = 78; // N
+  }
+
+  /** Already-escaped bytes (pool entries are escaped once when built). */
+  raw(bytes: Uint8Array): void {
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  /** A string that needs escaping (slow path: outside row loops or for rare values). */
+  text(s: string): void {
+    this.pos += this.buf.write(escapeCopyText(s), this.pos, 'utf8');
+  }
+
+  /** A non-negative or negative integer below 2^53. */
+  int(n: number): void {
+    const buf = this.buf;
+    if (n < 0) {
+      buf[this.pos++] = 45;
+      n = -n;
+    }
+    if (n < 10) {
+      buf[this.pos++] = 48 + n;
+      return;
+    }
+    let len = 0;
+    for (let t = n; t > 0; t = Math.floor(t / 10)) len++;
+    let p = this.pos + len;
+    this.pos = p;
+    while (n > 0) {
+      const q = Math.floor(n / 10);
+      buf[--p] = 48 + (n - q * 10);
+      n = q;
+    }
+  }
+
+  bool(b: boolean): void {
+    this.buf[this.pos++] = b ? 116 : 102; // t / f
+  }
+
+  /** A version-4-shaped UUID from four uint32 words (b and c get the version and variant bits). */
+  uuid(a: number, b: number, c: number, d: number): void {
+    b = ((b & 0xffff0fff) | 0x00004000) >>> 0;
+    c = ((c & 0x3fffffff) | 0x80000000) >>> 0;
+    const buf = this.buf;
+    let p = this.pos;
+    const w = (x: number) => {
+      const i = x * 2;
+      buf[p++] = HEX[i];
+      buf[p++] = HEX[i + 1];
+    };
+    w(a >>> 24); w((a >>> 16) & 255); w((a >>> 8) & 255); w(a & 255);
+    buf[p++] = 45;
+    w(b >>> 24); w((b >>> 16) & 255);
+    buf[p++] = 45;
+    w((b >>> 8) & 255); w(b & 255);
+    buf[p++] = 45;
+    w(c >>> 24); w((c >>> 16) & 255);
+    buf[p++] = 45;
+    w((c >>> 8) & 255); w(c & 255);
+    w(d >>> 24); w((d >>> 16) & 255); w((d >>> 8) & 255); w(d & 255);
+    this.pos = p;
+  }
+
+  /** A timestamptz from epoch milliseconds: `YYYY-MM-DD HH:MM:SS.mmm+00`. */
+  timestamp(ms: number): void {
+    ms = Math.floor(ms);
+    const day = Math.floor(ms / MS_PER_DAY);
+    let rest = ms - day * MS_PER_DAY;
+    const buf = this.buf;
+    buf.set(dayBytes(day), this.pos);
+    let p = this.pos + 10;
+    const h = Math.floor(rest / 3_600_000);
+    rest -= h * 3_600_000;
+    const m = Math.floor(rest / 60_000);
+    rest -= m * 60_000;
+    const s = Math.floor(rest / 1000);
+    const milli = rest - s * 1000;
+    buf[p++] = 32;
+    buf[p++] = DIGITS2[2 * h];
+    buf[p++] = DIGITS2[2 * h + 1];
+    buf[p++] = 58;
+    buf[p++] = DIGITS2[2 * m];
+    buf[p++] = DIGITS2[2 * m + 1];
+    buf[p++] = 58;
+    buf[p++] = DIGITS2[2 * s];
+    buf[p++] = DIGITS2[2 * s + 1];
+    buf[p++] = 46;
+    buf[p++] = 48 + Math.floor(milli / 100);
+    buf[p++] = DIGITS2[2 * (milli % 100)];
+    buf[p++] = DIGITS2[2 * (milli % 100) + 1];
+    buf[p++] = 43; // +00
+    buf[p++] = 48;
+    buf[p++] = 48;
+    this.pos = p;
+  }
+}

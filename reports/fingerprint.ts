@@ -1,0 +1,102 @@
+/**
+ * Like with like: whether two results documents may be compared at all. Differences
+ * that change what was measured (scale, seed, scenario set, Postgres major version,
+ * target kind, CPU count, memory-shaping settings) refuse the comparison; softer ones
+ * (Postgres minor version, CPU model, Node version, memory size) only warn.
+ */
+import { PgscaleError } from '../db/errors.ts';
+import type { Results } from './schema.ts';
+
+export interface Comparability {
+  /** Differences that make the comparison meaningless. */
+  problems: string[];
+  /** Differences worth knowing that do not stop the comparison. */
+  warnings: string[];
+}
+
+/**
+ * Server settings that change plans or the cache and so every latency: a difference
+ * refuses. Other non-default settings only warn.
+ */
+const HARD_SETTINGS = ['shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost', 'jit', 'max_parallel_workers_per_gather'];
+
+/** Major and minor version from `versionNum` (180001) or a version string ("PostgreSQL 18.1 on …"). */
+export function postgresVersion(env: Results['environment']['postgres']): { major: number; minor: number } | undefined {
+  if (env.versionNum && env.versionNum >= 100000) {
+    return { major: Math.floor(env.versionNum / 10000), minor: env.versionNum % 10000 };
+  }
+  const m = /(\d+)(?:\.(\d+))?/.exec(env.version);
+  return m ? { major: Number(m[1]), minor: Number(m[2] ?? 0) } : undefined;
+}
+
+function differ(what: string, a: unknown, b: unknown): string {
+  return `${what} differs (baseline ${String(a)}, current ${String(b)})`;
+}
+
+function nodeMajor(v: string): string {
+  return (/(\d+)/.exec(v) ?? [])[1] ?? v;
+}
+
+/** List what differs between a baseline and a current run, split into problems and warnings. */
+export function checkComparable(baseline: Results, current: Results): Comparability {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const bp = baseline.params;
+  const cp = current.params;
+  if (bp.scale !== cp.scale) problems.push(differ('scale', bp.scale, cp.scale));
+  if (bp.seed !== cp.seed) problems.push(differ('seed', bp.seed, cp.seed));
+  if (bp.months !== undefined && cp.months !== undefined && bp.months !== cp.months) problems.push(differ('months', bp.months, cp.months));
+  if (bp.generatorVersion !== undefined && cp.generatorVersion !== undefined && bp.generatorVersion !== cp.generatorVersion) {
+    problems.push(differ('generator version', bp.generatorVersion, cp.generatorVersion));
+  }
+
+  const bNames = new Set(baseline.scenarios.map((s) => s.name));
+  const cNames = new Set(current.scenarios.map((s) => s.name));
+  const onlyBase = [...bNames].filter((n) => !cNames.has(n));
+  const onlyCur = [...cNames].filter((n) => !bNames.has(n));
+  if (onlyBase.length > 0 || onlyCur.length > 0) {
+    const parts = [];
+    if (onlyBase.length > 0) parts.push(`only in baseline: ${onlyBase.join(', ')}`);
+    if (onlyCur.length > 0) parts.push(`only in current: ${onlyCur.join(', ')}`);
+    problems.push(`scenario set differs (${parts.join('; ')})`);
+  }
+
+  const be = baseline.environment;
+  const ce = current.environment;
+  const bv = postgresVersion(be.postgres);
+  const cv = postgresVersion(ce.postgres);
+  if (bv && cv && bv.major !== cv.major) problems.push(differ('Postgres major version', bv.major, cv.major));
+  else if (bv && cv && bv.minor !== cv.minor) warnings.push(differ('Postgres minor version', `${bv.major}.${bv.minor}`, `${cv.major}.${cv.minor}`));
+  if (be.target !== ce.target) problems.push(differ('target kind', be.target, ce.target));
+  if (be.cpus !== ce.cpus) problems.push(differ('CPU count', be.cpus, ce.cpus));
+  if (be.cpu !== ce.cpu) warnings.push(differ('CPU model', be.cpu, ce.cpu));
+  if (be.memoryBytes > 0 && Math.abs(ce.memoryBytes - be.memoryBytes) / be.memoryBytes > 0.05) {
+    warnings.push(differ('memory', `${(be.memoryBytes / 2 ** 30).toFixed(1)} GiB`, `${(ce.memoryBytes / 2 ** 30).toFixed(1)} GiB`));
+  }
+  if (nodeMajor(be.node) !== nodeMajor(ce.node)) warnings.push(differ('Node.js major version', be.node, ce.node));
+  if (be.cacheState && ce.cacheState && be.cacheState !== ce.cacheState) problems.push(differ('cache state', be.cacheState, ce.cacheState));
+
+  const keys = new Set([...Object.keys(be.postgres.settings), ...Object.keys(ce.postgres.settings)]);
+  for (const key of [...keys].sort()) {
+    const a = be.postgres.settings[key];
+    const b = ce.postgres.settings[key];
+    if (a === b) continue;
+    const line = differ(`setting ${key}`, a ?? '(default)', b ?? '(default)');
+    (HARD_SETTINGS.includes(key) ? problems : warnings).push(line);
+  }
+  return { problems, warnings };
+}
+
+/**
+ * Throw PgscaleError('UNUSABLE_INPUT') naming every meaningful difference; return the
+ * warnings otherwise.
+ */
+export function assertComparable(baseline: Results, current: Results): string[] {
+  const { problems, warnings } = checkComparable(baseline, current);
+  if (problems.length > 0) {
+    throw new PgscaleError('UNUSABLE_INPUT', `cannot compare these runs: ${problems.join('; ')}`, {
+      hint: 'Compare runs made with the same --scale, --seed and scenarios on the same kind of server; re-run the baseline in this environment.',
+    });
+  }
+  return warnings;
+}

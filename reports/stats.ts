@@ -1,0 +1,262 @@
+/**
+ * The statistics the regression gate decides with: medians and quantiles, the
+ * Mann–Whitney U test, a seeded percentile bootstrap of the ratio of two medians, a
+ * robust z-score, and Pettitt's change-point test. All pure and deterministic (every
+ * resampling draws from a seeded PRNG), so the same inputs always give the same verdict.
+ *
+ * Written here rather than taken from a library because the libraries at hand either
+ * lack p-values for these tests or resample with Math.random(), which would make the
+ * gate non-reproducible.
+ */
+
+/** Median of a sample (NaN when empty). Does not modify its input. */
+export function median(xs: readonly number[]): number {
+  return quantile(xs, 0.5);
+}
+
+/** The q-quantile (0..1) with linear interpolation between order statistics (type 7). */
+export function quantile(xs: readonly number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = Float64Array.from(xs).sort();
+  return quantileSorted(sorted, q);
+}
+
+/** The q-quantile of an already ascending-sorted sample. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  const h = (n - 1) * Math.min(1, Math.max(0, q));
+  const lo = Math.floor(h);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/**
+ * Standard normal CDF via the complementary error function (Numerical Recipes' erfc
+ * Chebyshev fit, |error| < 1.2e-7: plenty for p-values reported to 3 digits).
+ */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.5 * x);
+  const erfc =
+    t *
+    Math.exp(
+      -x * x -
+        1.26551223 +
+        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
+          t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return z >= 0 ? 1 - erfc / 2 : erfc / 2;
+}
+
+export interface MannWhitneyResult {
+  /** U statistic of the first sample. */
+  u: number;
+  /** Normal-approximation z score (tie- and continuity-corrected); positive when b tends larger. */
+  z: number;
+  /** Two-sided p-value. */
+  pValue: number;
+  /** P(b > a) + P(b = a)/2: 0.5 means no shift, 1 means every b exceeds every a. */
+  probabilityBGreater: number;
+}
+
+/**
+ * Two-sided Mann–Whitney U (Wilcoxon rank-sum) test with the normal approximation,
+ * average ranks for ties and the tie correction of the variance. Suitable from about
+ * 8 samples per side; below that the p-value is approximate.
+ */
+export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWhitneyResult {
+  const n1 = a.length;
+  const n2 = b.length;
+  if (n1 === 0 || n2 === 0) return { u: Number.NaN, z: 0, pValue: 1, probabilityBGreater: 0.5 };
+  const all: Array<{ v: number; fromA: boolean }> = [];
+  for (const v of a) all.push({ v, fromA: true });
+  for (const v of b) all.push({ v, fromA: false });
+  all.sort((x, y) => x.v - y.v);
+  let rankSumA = 0;
+  let tieTerm = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j + 1 < all.length && all[j + 1].v === all[i].v) j++;
+    const avgRank = (i + j) / 2 + 1; // ranks are 1-based
+    for (let k = i; k <= j; k++) if (all[k].fromA) rankSumA += avgRank;
+    const t = j - i + 1;
+    tieTerm += t * t * t - t;
+    i = j + 1;
+  }
+  const uA = rankSumA - (n1 * (n1 + 1)) / 2;
+  const uB = n1 * n2 - uA;
+  const n = n1 + n2;
+  const mean = (n1 * n2) / 2;
+  const variance = ((n1 * n2) / 12) * (n + 1 - tieTerm / (n * (n - 1)));
+  if (variance <= 0) return { u: uA, z: 0, pValue: 1, probabilityBGreater: 0.5 };
+  const diff = uB - mean;
+  const corrected = Math.max(0, Math.abs(diff) - 0.5);
+  const z = (Math.sign(diff) * corrected) / Math.sqrt(variance);
+  const pValue = Math.min(1, 2 * (1 - normalCdf(Math.abs(z))));
+  return { u: uA, z, pValue, probabilityBGreater: uB / (n1 * n2) };
+}
+
+/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Standard normal draw (Box–Muller) from a uniform source. */
+function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), Number.MIN_VALUE);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+/** Gamma(shape, 1) draw, Marsaglia & Tsang (2000); shape < 1 via the boost u^(1/shape). */
+function gammaDraw(shape: number, rand: () => number): number {
+  if (shape < 1) return gammaDraw(shape + 1, rand) * Math.pow(Math.max(rand(), Number.MIN_VALUE), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = gaussian(rand);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = rand();
+    if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+function betaDraw(a: number, b: number, rand: () => number): number {
+  const x = gammaDraw(a, rand);
+  return x / (x + gammaDraw(b, rand));
+}
+
+/**
+ * The median of one bootstrap resample of an ascending-sorted sample, drawn in O(1).
+ * Resampling n indices uniformly and taking their m-th smallest is floor(n·U(m)), where
+ * the m-th order statistic of n uniforms U(m) ~ Beta(m, n+1-m); for even n the next one
+ * is U(m) + (1-U(m))·(1 - u^(1/(n-m))), the minimum of the n-m uniforms above it. So
+ * this has exactly the distribution of the textbook bootstrap median, without touching
+ * all n values per round.
+ */
+function resampledMedian(sorted: ArrayLike<number>, rand: () => number): number {
+  const n = sorted.length;
+  if (n === 1) return sorted[0];
+  const at = (u: number) => sorted[Math.min(n - 1, Math.floor(n * u))];
+  if (n % 2 === 1) {
+    const m = (n + 1) / 2;
+    return at(betaDraw(m, n + 1 - m, rand));
+  }
+  const m = n / 2;
+  const lower = betaDraw(m, n + 1 - m, rand);
+  const upper = lower + (1 - lower) * (1 - Math.pow(Math.max(rand(), Number.MIN_VALUE), 1 / (n - m)));
+  return (at(lower) + at(upper)) / 2;
+}
+
+export interface BootstrapOptions {
+  /** Resampling rounds. @default 1000 */
+  iterations?: number;
+  /** Two-sided confidence level. @default 0.95 */
+  confidence?: number;
+  /** PRNG seed: the same seed gives the same interval. @default 1 */
+  seed?: number;
+  /** A ratio band [low, high]: the result then says which share of resampled ratios fell inside it. */
+  band?: readonly [number, number];
+}
+
+export interface RatioInterval {
+  /** median(b) / median(a) of the observed samples. */
+  ratio: number;
+  lower: number;
+  upper: number;
+  /** Share of resampled ratios inside `band`, when one was given. */
+  fractionInBand?: number;
+}
+
+/**
+ * Percentile-bootstrap confidence interval of median(b) / median(a), resampling each
+ * side independently with a seeded PRNG.
+ */
+export function bootstrapMedianRatio(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): RatioInterval {
+  const iterations = opts.iterations ?? 1000;
+  const confidence = opts.confidence ?? 0.95;
+  const ratio = median(b) / median(a);
+  if (a.length === 0 || b.length === 0) return { ratio, lower: Number.NaN, upper: Number.NaN };
+  const rand = seededRandom(opts.seed ?? 1);
+  const sortedA = Float64Array.from(a).sort();
+  const sortedB = Float64Array.from(b).sort();
+  const ratios = new Float64Array(iterations);
+  for (let i = 0; i < iterations; i++) {
+    ratios[i] = resampledMedian(sortedB, rand) / resampledMedian(sortedA, rand);
+  }
+  ratios.sort();
+  const tail = (1 - confidence) / 2;
+  const out: RatioInterval = { ratio, lower: quantileSorted(ratios, tail), upper: quantileSorted(ratios, 1 - tail) };
+  if (opts.band) {
+    const [lo, hi] = opts.band;
+    let inside = 0;
+    for (const r of ratios) if (r >= lo && r <= hi) inside++;
+    out.fractionInBand = inside / iterations;
+  }
+  return out;
+}
+
+/**
+ * Holm's step-down adjustment of p-values for testing many metrics at once: rejecting
+ * where the adjusted p < alpha keeps the chance of any false alarm in the family at
+ * most alpha. Returned in the input order.
+ */
+export function holmAdjust(pValues: readonly number[]): number[] {
+  const m = pValues.length;
+  const order = pValues.map((p, i) => ({ p, i })).sort((x, y) => x.p - y.p);
+  const out = new Array<number>(m);
+  let running = 0;
+  order.forEach(({ p, i }, rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * p));
+    out[i] = running;
+  });
+  return out;
+}
+
+/** Median absolute deviation scaled by 1.4826 to estimate a normal sigma. */
+export function robustSigma(xs: readonly number[]): number {
+  const m = median(xs);
+  return 1.4826 * median(xs.map((x) => Math.abs(x - m)));
+}
+
+export interface ChangePoint {
+  /** Index of the first point after the change. */
+  index: number;
+  /** Approximate p-value of Pettitt's statistic. */
+  pValue: number;
+}
+
+/**
+ * Pettitt's (1979) non-parametric test for one change in location: the split that
+ * maximises |sum of sign(x_i - x_j)| over i before and j after it, with the
+ * approximate p-value 2·exp(-6K² / (n³ + n²)). Returns undefined for fewer than 3 points.
+ */
+export function pettitt(xs: readonly number[]): ChangePoint | undefined {
+  const n = xs.length;
+  if (n < 3) return undefined;
+  let u = 0;
+  let best = 0;
+  let bestIndex = 1;
+  // U_t = U_{t-1} + sum_j sign(x_t - x_j): O(n²), fine for a few hundred nightly runs.
+  for (let t = 0; t < n - 1; t++) {
+    for (let j = 0; j < n; j++) u += Math.sign(xs[t] - xs[j]);
+    if (Math.abs(u) > best) {
+      best = Math.abs(u);
+      bestIndex = t + 1;
+    }
+  }
+  const pValue = Math.min(1, 2 * Math.exp((-6 * best * best) / (n * n * n + n * n)));
+  return { index: bestIndex, pValue };
+}
