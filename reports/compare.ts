@@ -38,6 +38,8 @@ export interface MetricComparison extends Pick<Metric, 'id' | 'scenario' | 'vari
   /** How sure the verdict is, 0..1 (1 - p for tested changes, 1 for exact comparisons). */
   confidence?: number;
   method: Method;
+  /** The threshold applied (after widening by the history's run-to-run noise). */
+  threshold?: Threshold;
   verdict: Verdict;
   /** One sentence: why this verdict. */
   reason: string;
@@ -47,6 +49,8 @@ export interface Comparison {
   baseline: { gitSha: string; startedAt?: string };
   current: { gitSha: string; startedAt?: string };
   warnings: string[];
+  /** Significance level used (intervals are 1 - alpha). */
+  alpha: number;
   metrics: MetricComparison[];
   counts: Record<Verdict, number>;
   /** True when any metric regressed: the CLI exits 1. */
@@ -63,6 +67,9 @@ export interface CompareOptions {
   /** Skip the like-with-like check (only for renderers that show deltas anyway). @default false */
   skipFingerprint?: boolean;
 }
+
+/** Fewest earlier runs before the history judges a single-value metric or widens a threshold. */
+const MIN_HISTORY = 5;
 
 /** FNV-1a: a per-metric bootstrap seed, so metrics use different but fixed streams. */
 function hash(text: string): number {
@@ -164,12 +171,23 @@ function judgeSingle(m: Metric, a: number, b: number, t: Threshold): Judgement {
   return { change, method: 'single-value', verdict: 'inconclusive', reason: 'one value per run cannot tell noise from change: keep raw samples or pass --history' };
 }
 
-/** Minimum earlier runs before the history judges a single-value metric. */
-const MIN_HISTORY = 5;
+/**
+ * The metric's threshold, widened on noisy runners: with enough history, the minimum
+ * effect becomes at least 3 standard deviations of the difference of two runs
+ * (3·√2·σ, σ the robust spread of the metric's log values across earlier nights), so
+ * the gate does not alarm on changes the machine makes by itself.
+ */
+export function effectiveThreshold(config: GateConfig, metric: Metric, prior: readonly number[] | undefined): Threshold {
+  const t = thresholdFor(config, metric);
+  if (!prior || prior.length < MIN_HISTORY || (metric.kind !== 'latency' && metric.kind !== 'throughput' && metric.kind !== 'timing')) return t;
+  const logs = prior.filter((v) => v > 0).map(Math.log);
+  if (logs.length < MIN_HISTORY) return t;
+  const noise = 3 * Math.SQRT2 * robustSigma(logs);
+  return { ...t, relative: Math.max(t.relative, Math.expm1(noise)) };
+}
 
 /** A verdict now, or sample evidence that waits for the family-wide p adjustment. */
-function judge(base: Metric, cur: Metric, config: GateConfig, prior: number[] | undefined): Judgement | SampleEvidence {
-  const t = thresholdFor(config, cur);
+function judge(base: Metric, cur: Metric, t: Threshold, config: GateConfig, prior: number[] | undefined): Judgement | SampleEvidence {
   if (cur.kind === 'size' || cur.kind === 'count' || cur.kind === 'info') return judgeExact(cur, base.value, cur.value, t);
   if (base.samples && cur.samples) return sampleEvidence(cur, base.samples, cur.samples, t, config);
   if (prior && prior.length >= MIN_HISTORY) return judgeAgainstHistory(cur, prior, cur.value, t, config);
@@ -221,7 +239,7 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   }
 
   const metrics: MetricComparison[] = statusComparisons(baseline, current);
-  const pending: Array<{ at: number; metric: Metric; evidence: SampleEvidence }> = [];
+  const pending: Array<{ at: number; metric: Metric; evidence: SampleEvidence; threshold: Threshold }> = [];
   for (const cur of curMetrics) {
     const { samples: _s, params: _p, value: _v, ...identity } = cur;
     const base = baseMetrics.get(cur.id);
@@ -230,19 +248,21 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
       metrics.push({ ...identity, current: cur.value, method: 'missing', verdict: 'inconclusive', reason: 'new metric: not in the baseline' });
       continue;
     }
-    const judged = judge(base, cur, config, priorById?.get(cur.id));
+    const prior = priorById?.get(cur.id);
+    const threshold = effectiveThreshold(config, cur, prior);
+    const judged = judge(base, cur, threshold, config, prior);
     if ('rawPValue' in judged) {
-      pending.push({ at: metrics.length, metric: cur, evidence: judged });
-      metrics.push({ ...identity, baseline: base.value, current: cur.value, method: 'rank-test', verdict: 'inconclusive', reason: '' });
+      pending.push({ at: metrics.length, metric: cur, evidence: judged, threshold });
+      metrics.push({ ...identity, baseline: base.value, current: cur.value, threshold, method: 'rank-test', verdict: 'inconclusive', reason: '' });
     } else {
-      metrics.push({ ...identity, baseline: base.value, current: cur.value, ...judged });
+      metrics.push({ ...identity, baseline: base.value, current: cur.value, threshold, ...judged });
     }
   }
   // Many latencies are tested at once: Holm's adjustment keeps the chance of any false
   // alarm in a run at alpha (an A/A run has ~100 tested metrics).
   const adjusted = holmAdjust(pending.map((p) => p.evidence.rawPValue));
   pending.forEach((p, i) => {
-    Object.assign(metrics[p.at], decideSamples(p.metric, p.evidence, adjusted[i], thresholdFor(config, p.metric), config.alpha));
+    Object.assign(metrics[p.at], decideSamples(p.metric, p.evidence, adjusted[i], p.threshold, config.alpha));
   });
   const erroredNow = new Set(current.scenarios.filter((s) => s.status === 'errored').map((s) => s.name));
   for (const base of baseMetrics.values()) {
@@ -257,6 +277,7 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
     baseline: { gitSha: baseline.tool.gitSha, startedAt: baseline.startedAt },
     current: { gitSha: current.tool.gitSha, startedAt: current.startedAt },
     warnings,
+    alpha: config.alpha,
     metrics,
     counts,
     regressed: counts.regressed > 0,
