@@ -4,7 +4,7 @@
  * first, then the change points found in the history.
  */
 import type { Comparison, MetricComparison, Verdict } from './compare.ts';
-import { formatChange, formatConfidence, formatValue, mdCell } from './format.ts';
+import { formatChange, formatConfidence, formatP, formatValue, mdCell, metricTitle } from './format.ts';
 
 const ORDER: Record<Verdict, number> = { regressed: 0, inconclusive: 1, improved: 2, unchanged: 3 };
 const MARK: Record<Verdict, string> = { regressed: '🔴 regressed', inconclusive: '🟡 inconclusive', improved: '🟢 improved', unchanged: 'unchanged' };
@@ -41,7 +41,7 @@ export function renderComparisonMarkdown(c: Comparison, opts: ComparisonTableOpt
   const level = `${Math.round((1 - c.alpha) * 1000) / 10}%`;
   lines.push(`| metric | baseline | current | change | ${level} interval | confidence | verdict | why |`, '|---|---:|---:|---:|---|---:|---|---|');
   for (const m of shown) {
-    const name = m.variant === '-' ? `${m.scenario} ${m.label}` : `${m.scenario}/${m.variant} ${m.label}`;
+    const name = metricTitle(m);
     lines.push(
       `| ${mdCell(name)} | ${formatValue(m.baseline, m.unit)} | ${formatValue(m.current, m.unit)} | ${formatChange(m.change)} | ${interval(m)} | ${m.method === 'exact' ? 'exact' : formatConfidence(m.confidence)} | ${MARK[m.verdict]} | ${mdCell(m.reason)} |`,
     );
@@ -53,7 +53,7 @@ export function renderComparisonMarkdown(c: Comparison, opts: ComparisonTableOpt
     for (const { t, ch } of changes) {
       const label = t.points.find((p) => p.run === ch.run)?.label ?? String(ch.run);
       lines.push(
-        `| ${mdCell(`${t.scenario}/${t.variant} ${t.label}`)} | ${mdCell(label)} | ${formatValue(ch.before, t.unit)} | ${formatValue(ch.after, t.unit)} | ${formatChange(ch.change)} | ${ch.pValue.toPrecision(2)} | ${ch.worse ? 'worse' : t.direction === 'none' ? '–' : 'better'} |`,
+        `| ${mdCell(metricTitle(t))} | ${mdCell(label)} | ${formatValue(ch.before, t.unit)} | ${formatValue(ch.after, t.unit)} | ${formatChange(ch.change)} | ${formatP(ch.pValue)} | ${ch.worse ? 'worse' : t.direction === 'none' ? '–' : 'better'} |`,
       );
     }
   }

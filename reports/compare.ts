@@ -16,6 +16,7 @@
  *   change.
  */
 import { assertComparable } from './fingerprint.ts';
+import { formatP } from './format.ts';
 import { buildTrends, sameRun, sortHistory, type Trend } from './history.ts';
 import { extractMetrics, type Metric } from './metrics.ts';
 import type { Results } from './schema.ts';
@@ -145,9 +146,9 @@ function decideSamples(m: Metric, e: SampleEvidence, pValue: number, t: Threshol
   if (Math.abs(e.change) < t.relative) return { ...common, confidence: e.fractionInBand, verdict: 'unchanged', reason: `change under the minimum effect (${pct(t.relative)})` };
   const significant = pValue < alpha && (e.ci.lower > 0 || e.ci.upper < 0);
   if (!significant) {
-    return { ...common, confidence: 1 - pValue, verdict: 'inconclusive', reason: `not significant (adjusted p=${pValue.toPrecision(2)}, alpha ${alpha})` };
+    return { ...common, confidence: 1 - pValue, verdict: 'inconclusive', reason: `not significant (adjusted p=${formatP(pValue)}, alpha ${alpha})` };
   }
-  return { ...common, confidence: 1 - pValue, verdict: directional(m, e.change), reason: `significant (adjusted p=${pValue.toPrecision(2)}) and over ${pct(t.relative)}` };
+  return { ...common, confidence: 1 - pValue, verdict: directional(m, e.change), reason: `significant (adjusted p=${formatP(pValue)}) and over ${pct(t.relative)}` };
 }
 
 function judgeAgainstHistory(m: Metric, prior: number[], b: number, t: Threshold, config: GateConfig): Judgement {
@@ -235,7 +236,7 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
         priorById.set(m.id, list);
       }
     }
-    trends = buildTrends([...prior, current], { alpha: config.alpha, config });
+    trends = buildTrends([...prior, current], { config });
   }
 
   const metrics: MetricComparison[] = statusComparisons(baseline, current);

@@ -62,10 +62,22 @@ export function formatChange(change: number | undefined): string {
   return change > 0 ? `+${text}` : change < 0 ? `−${text}` : '0.0%';
 }
 
+/** A p-value for people: "0.032", "3.1e-5", "<1e-12". */
+export function formatP(p: number): string {
+  if (!Number.isFinite(p)) return '–';
+  if (p < 1e-12) return '<1e-12';
+  return p < 0.001 ? p.toExponential(1) : p.toPrecision(2);
+}
+
 /** 0.9993 → "99.9%". */
 export function formatConfidence(c: number | undefined): string {
   if (c === undefined || !Number.isFinite(c)) return '–';
   return `${Math.min(99.9, c * 100).toFixed(c >= 0.999 ? 1 : 0)}%`;
+}
+
+/** "enum-storage/smallint eq-filter p50", or "n-plus-one status" for scenario-wide metrics. */
+export function metricTitle(m: { scenario: string; variant: string; label: string }): string {
+  return m.variant === '-' ? `${m.scenario} ${m.label}` : `${m.scenario}/${m.variant} ${m.label}`;
 }
 
 /** Escape a cell for a Markdown table: pipes and newlines would break the row. */

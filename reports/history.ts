@@ -36,7 +36,11 @@ export interface Trend extends Pick<Metric, 'id' | 'scenario' | 'variant' | 'kin
 }
 
 export interface TrendOptions {
-  /** Significance level of each change-point test. @default 0.01 */
+  /**
+   * Significance level of each change-point test. @default 0.05 — Pettitt's p-value
+   * approximation is conservative for short series (13 nights with a clean shift after
+   * the 8th give p ≈ 0.035), and a change point only informs: it never fails the gate.
+   */
   alpha?: number;
   /** Fewest runs on each side of a change point. @default 3 */
   minSegment?: number;
@@ -91,7 +95,7 @@ function segmentChanges(values: number[], offset: number, opts: Required<Pick<Tr
 /** Change points of one series of values (oldest first). */
 export function detectChanges(values: number[], direction: Metric['direction'], minEffect: number, opts: TrendOptions = {}): TrendChange[] {
   const out: TrendChange[] = [];
-  segmentChanges(values, 0, { alpha: opts.alpha ?? 0.01, minSegment: opts.minSegment ?? 3 }, minEffect, direction, out);
+  segmentChanges(values, 0, { alpha: opts.alpha ?? 0.05, minSegment: opts.minSegment ?? 3 }, minEffect, direction, out);
   return out.sort((a, b) => a.run - b.run);
 }
 
