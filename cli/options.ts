@@ -42,7 +42,8 @@ export const common = {
   json: () => new Option('--json', 'print a machine-readable summary on stdout'),
   quiet: () => new Option('--quiet', 'print nothing but errors (and --json)'),
   debug: () => new Option('--debug', 'print stack traces with errors'),
-  scale: (def = '1m') => new Option('--scale <n>', 'messages to generate: 10k, 1m, 300m').default(def).argParser(parseScale),
+  // commander does not pass defaults through argParser: give the parsed value, show the text.
+  scale: (def = '1m') => new Option('--scale <n>', 'messages to generate: 10k, 1m, 300m').default(parseScale(def), def).argParser(parseScale),
   seed: () => new Option('--seed <n>', 'random seed: the same seed and scale give the same data').default(1).argParser(parseInteger('--seed', 0, 2 ** 31 - 1)),
   months: () => new Option('--months <n>', 'months of history (from 2025-01)').default(12).argParser(parseInteger('--months', 1, 120)),
   enums: () => new Option('--enums <style>', 'how enum columns are stored').choices(['smallint', 'varchar']).default('smallint'),

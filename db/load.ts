@@ -199,10 +199,6 @@ async function loadChunks(target: Target, opts: LoadOptions, pending: Chunk[], e
   let bytes = 0;
   const worker = async () => {
     const client = await target.connect();
-    // A dead server surfaces as a query error; keep the socket error from crashing the process.
-    client.on('error', (err) => {
-      failed ??= err;
-    });
     try {
       for (let c = queue.shift(); c && failed === undefined; c = queue.shift()) {
         const counts: RowCounts = {};

@@ -90,6 +90,11 @@ function makeTarget(kind: TargetKind, describe: string, config: pg.ClientConfig,
     settings,
     async connect() {
       const client = new pg.Client(full);
+      // node-postgres emits 'error' on an idle client whose server went away; unheard, that
+      // event kills the process. Keep it on the client: its next query fails and is reported.
+      client.on('error', (err) => {
+        (client as pg.Client & { lostWith?: Error }).lostWith = err;
+      });
       try {
         await client.connect();
       } catch (err) {
