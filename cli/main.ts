@@ -9,9 +9,11 @@ import { printError } from './output.ts';
 import { VERSION } from './version.ts';
 import { register as registerLoad } from './load.ts';
 import { register as registerGenerate } from './generate.ts';
+import { register as registerCompare } from './compare.ts';
+import { register as registerReport } from './report.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
-const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate];
+const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate, registerCompare, registerReport];
 
 function buildProgram(): Command {
   const program = new Command('pgscale')

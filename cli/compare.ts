@@ -1,0 +1,68 @@
+/**
+ * `pgscale compare BASELINE.json CURRENT.json`: the regression gate. Prints every metric
+ * with baseline, current, change, confidence and verdict. Exit codes: 0 no regression,
+ * 1 regression (process.exitCode, so output is flushed), 2 unusable input (a
+ * PgscaleError with code UNUSABLE_INPUT or USAGE, turned into 2 by main).
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { compareResults } from '../reports/compare.ts';
+import { renderComparisonMarkdown } from '../reports/compare-table.ts';
+import { loadHistory, loadResults, parseJsonFile } from '../reports/load.ts';
+import { applyConfigFile, applyThresholdFlag, DEFAULT_GATE_CONFIG, type GateConfig } from '../reports/thresholds.ts';
+import { common } from './options.ts';
+import { info, printJson } from './output.ts';
+
+interface CompareFlags {
+  threshold?: string;
+  config?: string;
+  history?: string;
+  format: 'md' | 'json';
+  changedOnly?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+}
+
+/** Defaults, then the config file, then --threshold: the later one wins. */
+function resolveConfig(flags: CompareFlags): GateConfig {
+  let config = DEFAULT_GATE_CONFIG;
+  if (flags.config) config = applyConfigFile(config, parseJsonFile(flags.config, 'gate config'), `gate config ${flags.config}`);
+  if (flags.threshold) config = applyThresholdFlag(config, flags.threshold);
+  return Object.freeze(config);
+}
+
+export function register(program: Command): void {
+  program
+    .command('compare')
+    .description('regression gate: compare a run with a baseline (exit 0 no regression, 1 regression, 2 unusable input)')
+    .argument('<baseline>', 'results.json of the baseline run')
+    .argument('<current>', 'results.json of the run to judge')
+    .option('--threshold <spec>', 'minimum effect and noise floor per metric kind or id glob, e.g. latency=10%:0.05ms,size=2%:16KiB,alpha=0.01')
+    .option('--config <file>', 'JSON gate config: {"alpha":0.01,"thresholds":{"latency":{"relative":0.1,"absolute":0.05}}}')
+    .option('--history <dir>', 'folder of earlier nightly results.json: change points, and a judge for metrics without raw samples')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
+    .option('--changed-only', 'list only metrics that did not stay unchanged')
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addOption(common.debug())
+    .action((baselinePath: string, currentPath: string, flags: CompareFlags) => {
+      const config = resolveConfig(flags);
+      const baseline = loadResults(baselinePath);
+      const current = loadResults(currentPath);
+      let history;
+      if (flags.history) {
+        const loaded = loadHistory(flags.history);
+        for (const s of loaded.skipped) info(flags, `compare: skipped ${s.path}: ${s.reason}`);
+        history = loaded.runs;
+      }
+      const comparison = compareResults(baseline, current, { config, history });
+      for (const w of comparison.warnings) info(flags, `compare: warning: ${w}`);
+      if (flags.json || flags.format === 'json') printJson(comparison);
+      else process.stdout.write(renderComparisonMarkdown(comparison, { changedOnly: flags.changedOnly }));
+      if (comparison.regressed) {
+        info(flags, `compare: ${comparison.counts.regressed} metric(s) regressed`);
+        process.exitCode = 1;
+      }
+    });
+}
