@@ -1,0 +1,165 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PgscaleError } from '../../db/errors.ts';
+import { compareResults } from '../../reports/compare.ts';
+import { checkComparable } from '../../reports/fingerprint.ts';
+import { applyConfigFile, applyThresholdFlag, DEFAULT_GATE_CONFIG, thresholdFor } from '../../reports/thresholds.ts';
+import { growRelation, slowDownQuery, syntheticResults } from '../fixtures/synthetic-results.ts';
+
+function regressedIds(c: ReturnType<typeof compareResults>): string[] {
+  return c.metrics.filter((m) => m.verdict === 'regressed').map((m) => m.id).sort();
+}
+
+function refusal(fn: () => unknown): PgscaleError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof PgscaleError) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+test('A/A: two runs from the same distribution show no regression in at least 95 of 100 trials', () => {
+  let clean = 0;
+  for (let i = 0; i < 100; i++) {
+    const a = syntheticResults({ sampleSeed: 10_000 + 2 * i, runJitter: 0 });
+    const b = syntheticResults({ sampleSeed: 10_001 + 2 * i, runJitter: 0 });
+    if (!compareResults(a, b).regressed) clean++;
+  }
+  assert.ok(clean >= 95, `only ${clean} of 100 A/A trials were clean`);
+});
+
+test('a 30 % slower query and a 20 % larger index are flagged, and nothing else', () => {
+  const base = syntheticResults({ sampleSeed: 1 });
+  let cur = syntheticResults({ sampleSeed: 2 });
+  cur = slowDownQuery(cur, 'n-plus-one', 'join', 'dashboard', 1); // untouched: proves the helper copies
+  cur = slowDownQuery(cur, 'time-index', 'brin', 'range-day', 1.3);
+  cur = growRelation(cur, 'enum-storage', 'varchar', 'idx_tasks_status', 1.2);
+  const c = compareResults(base, cur);
+  assert.equal(regressedIds(c), ['enum-storage/varchar/size/idx_tasks_status.index', 'time-index/brin/latency/range-day[selectivity=0.003]']);
+  assert.ok(c.regressed);
+});
+
+test('a regressed latency carries its change, interval and confidence', () => {
+  const base = syntheticResults({ sampleSeed: 3 });
+  const cur = slowDownQuery(syntheticResults({ sampleSeed: 4 }), 'enum-storage', 'text', 'group-by-status', 1.5);
+  const m = compareResults(base, cur).metrics.find((x) => x.id === 'enum-storage/text/latency/group-by-status')!;
+  assert.is(m.verdict, 'regressed');
+  assert.ok(m.change! > 0.3, `change ${m.change}`);
+  assert.ok(m.ci!.lower > 0, 'the interval excludes no change');
+  assert.ok(m.confidence! > 0.99);
+});
+
+test('a faster query is improved, not regressed', () => {
+  const base = syntheticResults({ sampleSeed: 5 });
+  const cur = slowDownQuery(syntheticResults({ sampleSeed: 6 }), 'enum-storage', 'enum', 'eq-filter', 0.6);
+  const m = compareResults(base, cur).metrics.find((x) => x.id === 'enum-storage/enum/latency/eq-filter')!;
+  assert.is(m.verdict, 'improved');
+});
+
+test('a throughput drop without samples is inconclusive against one baseline', () => {
+  const base = syntheticResults({ sampleSeed: 7 });
+  const cur = structuredClone(base);
+  cur.scenarios[2].variants[1].queries[0].opsPerSecond! *= 0.5;
+  const m = compareResults(base, cur).metrics.find((x) => x.id === 'n-plus-one/join/throughput/dashboard[delayMs=0;sessions=1]')!;
+  assert.is(m.verdict, 'inconclusive');
+  assert.is(m.direction, 'bigger');
+});
+
+test('with a history, a throughput drop outside the nightly spread is a regression', () => {
+  const history = Array.from({ length: 8 }, (_, i) => syntheticResults({ sampleSeed: 100 + i, startedAt: `2025-05-0${i + 1}T02:00:00Z` }));
+  const base = history[history.length - 1];
+  const cur = syntheticResults({ sampleSeed: 200, startedAt: '2025-06-01T02:00:00Z' });
+  cur.scenarios[2].variants[1].queries[0].opsPerSecond! *= 0.5;
+  const c = compareResults(base, cur, { history });
+  const m = c.metrics.find((x) => x.id === 'n-plus-one/join/throughput/dashboard[delayMs=0;sessions=1]')!;
+  assert.is(m.verdict, 'regressed');
+  assert.is(m.method, 'history');
+  assert.ok(c.trends && c.trends.length > 0, 'trends are returned for the HTML');
+});
+
+test('a noisy history widens the minimum effect so machine noise does not alarm', () => {
+  const history = Array.from({ length: 10 }, (_, i) => syntheticResults({ sampleSeed: 300 + i, runJitter: 0.08, startedAt: `2025-05-${10 + i}T02:00:00Z` }));
+  const base = syntheticResults({ sampleSeed: 400, runJitter: 0.08 });
+  const cur = syntheticResults({ sampleSeed: 401, runJitter: 0.08 });
+  const m = compareResults(base, cur, { history }).metrics.find((x) => x.kind === 'latency')!;
+  assert.ok(m.threshold!.relative > DEFAULT_GATE_CONFIG.kinds.latency.relative, `threshold ${m.threshold!.relative}`);
+});
+
+test('a scenario that errored now but not in the baseline is a regression', () => {
+  const base = syntheticResults({ sampleSeed: 8 });
+  const cur = structuredClone(base);
+  cur.scenarios[1] = { ...cur.scenarios[1], status: 'errored', error: { message: 'out of memory', sqlstate: '53200' }, variants: [] };
+  const c = compareResults(base, cur);
+  assert.equal(regressedIds(c), ['time-index/-/status']);
+  assert.not.ok(c.metrics.some((m) => m.scenario === 'time-index' && m.reason === 'missing in the current run'), 'no row per missing metric');
+});
+
+test('mismatched scale is refused with exit code 2 and says what differs', () => {
+  const err = refusal(() => compareResults(syntheticResults({ scale: 1_000_000 }), syntheticResults({ scale: 10_000 })));
+  assert.is(err.code, 'UNUSABLE_INPUT');
+  assert.is(err.exitCode, 2);
+  assert.match(err.message, 'scale differs (baseline 1000000, current 10000)');
+});
+
+test('a different scenario set is refused and names the missing scenario', () => {
+  const err = refusal(() => compareResults(syntheticResults(), syntheticResults({ scenarios: ['enum-storage', 'time-index'] })));
+  assert.match(err.message, 'scenario set differs (only in baseline: n-plus-one)');
+});
+
+test('a different Postgres major version, target or CPU count is refused', () => {
+  const base = syntheticResults();
+  const cur = structuredClone(base);
+  cur.environment.postgres = { ...cur.environment.postgres, version: 'PostgreSQL 16.4', versionNum: 160004 };
+  cur.environment.target = 'container';
+  cur.environment.cpus = 8;
+  const { problems } = checkComparable(base, cur);
+  assert.equal(problems.map((p) => p.split(' differs')[0]), ['Postgres major version', 'target kind', 'CPU count']);
+});
+
+test('a different Postgres minor version only warns', () => {
+  const base = syntheticResults();
+  const cur = structuredClone(base);
+  cur.environment.postgres = { ...cur.environment.postgres, version: 'PostgreSQL 18.2', versionNum: 180002 };
+  const c = compareResults(base, cur);
+  assert.equal(c.warnings, ['Postgres minor version differs (baseline 18.1, current 18.2)']);
+});
+
+test('--threshold sets kind defaults, noise floors and id-glob overrides', () => {
+  const config = applyThresholdFlag(DEFAULT_GATE_CONFIG, 'latency=20%:0.1ms,size=2%:1KiB,n-plus-one/*=50%,alpha=0.05');
+  assert.equal(config.kinds.latency, { relative: 0.2, absolute: 0.1 });
+  assert.equal(config.kinds.size, { relative: 0.02, absolute: 1024 });
+  assert.is(config.alpha, 0.05);
+  assert.is(thresholdFor(config, { id: 'n-plus-one/join/latency/dashboard[delayMs=0;sessions=1]', kind: 'latency' }).relative, 0.5);
+  assert.is(thresholdFor(config, { id: 'enum-storage/join/latency/eq-filter', kind: 'latency' }).relative, 0.2);
+  assert.is(DEFAULT_GATE_CONFIG.kinds.latency.relative, 0.1, 'the defaults are not mutated');
+});
+
+test('a bad --threshold is a usage error', () => {
+  const err = refusal(() => applyThresholdFlag(DEFAULT_GATE_CONFIG, 'latency=fast'));
+  assert.is(err.code, 'USAGE');
+});
+
+test('a config file overrides thresholds and rejects unknown fields', () => {
+  const config = applyConfigFile(DEFAULT_GATE_CONFIG, { alpha: 0.05, thresholds: { size: { relative: 0.05 }, 'time-index/*': { relative: 0.3 } } });
+  assert.is(config.kinds.size.relative, 0.05);
+  assert.is(config.kinds.size.absolute, DEFAULT_GATE_CONFIG.kinds.size.absolute);
+  assert.is(thresholdFor(config, { id: 'time-index/brin/latency/range-day', kind: 'latency' }).relative, 0.3);
+  assert.is(refusal(() => applyConfigFile(DEFAULT_GATE_CONFIG, { alpah: 0.05 })).code, 'UNUSABLE_INPUT');
+});
+
+test('a size change within the tolerance is unchanged', () => {
+  const base = syntheticResults();
+  const cur = growRelation(base, 'enum-storage', 'smallint', 'auto_tasks', 1.005);
+  const m = compareResults(base, cur).metrics.find((x) => x.id === 'enum-storage/smallint/size/auto_tasks.table')!;
+  assert.is(m.verdict, 'unchanged');
+});
+
+test('the same inputs give the same verdicts and intervals', () => {
+  const a = syntheticResults({ sampleSeed: 11 });
+  const b = syntheticResults({ sampleSeed: 12 });
+  assert.equal(compareResults(a, b).metrics, compareResults(a, b).metrics);
+});
+
+test.run();
