@@ -11,7 +11,7 @@ import { renderComparisonMarkdown } from '../reports/compare-table.ts';
 import { loadHistory, loadResults, parseJsonFile } from '../reports/load.ts';
 import { applyConfigFile, applyThresholdFlag, DEFAULT_GATE_CONFIG, type GateConfig } from '../reports/thresholds.ts';
 import { common } from './options.ts';
-import { info, printJson } from './output.ts';
+import { info } from './output.ts';
 
 interface CompareFlags {
   threshold?: string;
@@ -32,6 +32,14 @@ function resolveConfig(flags: CompareFlags): GateConfig {
   return Object.freeze(config);
 }
 
+/**
+ * Write to stdout and wait until it is handed to the OS: main ends with process.exit(),
+ * which would cut a large document written to a pipe short.
+ */
+function emit(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}
+
 export function register(program: Command): void {
   program
     .command('compare')
@@ -46,7 +54,7 @@ export function register(program: Command): void {
     .addOption(common.json())
     .addOption(common.quiet())
     .addOption(common.debug())
-    .action((baselinePath: string, currentPath: string, flags: CompareFlags) => {
+    .action(async (baselinePath: string, currentPath: string, flags: CompareFlags) => {
       const config = resolveConfig(flags);
       const baseline = loadResults(baselinePath);
       const current = loadResults(currentPath);
@@ -58,8 +66,7 @@ export function register(program: Command): void {
       }
       const comparison = compareResults(baseline, current, { config, history });
       for (const w of comparison.warnings) info(flags, `compare: warning: ${w}`);
-      if (flags.json || flags.format === 'json') printJson(comparison);
-      else process.stdout.write(renderComparisonMarkdown(comparison, { changedOnly: flags.changedOnly }));
+      await emit(flags.json || flags.format === 'json' ? JSON.stringify(comparison, null, 2) + '\n' : renderComparisonMarkdown(comparison, { changedOnly: flags.changedOnly }));
       if (comparison.regressed) {
         info(flags, `compare: ${comparison.counts.regressed} metric(s) regressed`);
         process.exitCode = 1;

@@ -48,6 +48,14 @@ function render(format: Format, results: Results, baseline: Results | undefined,
   }
 }
 
+/**
+ * Write to stdout and wait until it is handed to the OS: main ends with process.exit(),
+ * which would cut a large document written to a pipe short.
+ */
+function emit(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}
+
 export function register(program: Command): void {
   program
     .command('report')
@@ -59,7 +67,7 @@ export function register(program: Command): void {
     .option('--out <file>', 'write here instead of stdout')
     .addOption(common.quiet())
     .addOption(common.debug())
-    .action((resultsPath: string, flags: ReportFlags) => {
+    .action(async (resultsPath: string, flags: ReportFlags) => {
       const results = loadResults(resultsPath);
       const baseline = flags.baseline ? loadResults(flags.baseline) : undefined;
       let history: Results[] | undefined;
@@ -74,7 +82,7 @@ export function register(program: Command): void {
       }
       const text = render(flags.format, results, baseline, history);
       if (!flags.out) {
-        process.stdout.write(text);
+        await emit(text);
         return;
       }
       try {
