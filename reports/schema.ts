@@ -36,6 +36,8 @@ export type SizeEntry = z.infer<typeof SizeEntry>;
 export const PlanSummary = z.object({
   nodeTypes: z.array(z.string()),
   indexes: z.array(z.string()),
+  /** The partitioned (parent) indexes the partitions' indexes in `indexes` belong to. */
+  parentIndexes: z.array(z.string()).optional(),
   actualRows: z.number().optional(),
   executionMs: z.number().optional(),
   planningMs: z.number().optional(),

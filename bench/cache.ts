@@ -1,0 +1,111 @@
+/**
+ * A stated, controlled cache: VACUUM ANALYZE (visibility map set, statistics fresh, no
+ * hint-bit writes during timing), then every measured relation read into shared
+ * buffers — with pg_prewarm when the extension can be had, else a sequential read pass
+ * (which warms the OS cache but, for a table larger than a quarter of shared_buffers,
+ * not shared buffers: a large seq scan uses a small ring buffer; see
+ * src/backend/storage/buffer/README, "Buffer Ring Replacement Strategy").
+ * https://www.postgresql.org/docs/current/pgprewarm.html
+ */
+import type pg from 'pg';
+import { qualified, quoteIdent } from '../db/quote.ts';
+
+export type PrewarmMethod = 'pg_prewarm' | 'sequential-read' | 'none';
+
+export interface CacheReport {
+  method: PrewarmMethod;
+  /** Why pg_prewarm was not used, when it was not. */
+  fallbackReason?: string;
+  vacuumed: string[];
+  /** Relations (heap, TOAST and index leaves) read into the cache. */
+  relationsWarmed: number;
+  blocksWarmed: number;
+  seconds: number;
+}
+
+export interface CacheOptions {
+  /** Skip VACUUM ANALYZE (the caller just did it). @default false */
+  skipVacuum?: boolean;
+  /** Try pg_prewarm (CREATE EXTENSION IF NOT EXISTS needs rights). @default true */
+  usePrewarm?: boolean;
+}
+
+/** The schema pg_prewarm lives in, installing it when allowed; a reason string when not. */
+async function prewarmSchema(client: pg.Client): Promise<{ schema?: string; reason?: string }> {
+  const find = () =>
+    client.query<{ nspname: string }>(`SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_prewarm'`);
+  let r = await find();
+  if (r.rowCount === 0) {
+    try {
+      await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+    } catch (err) {
+      // Not fatal: the run goes on with the fallback, and the results say which was used.
+      return { reason: `CREATE EXTENSION pg_prewarm failed: ${(err as Error).message}` };
+    }
+    r = await find();
+  }
+  return r.rowCount ? { schema: r.rows[0].nspname } : { reason: 'pg_prewarm is not installed' };
+}
+
+/** Leaf relations of the tables: their heaps, TOAST tables and indexes (regclass text). */
+async function leafRelations(client: pg.Client, tables: string[]): Promise<Array<{ rel: string; kind: 'heap' | 'toast' | 'index' }>> {
+  const r = await client.query<{ rel: string; kind: 'heap' | 'toast' | 'index' }>(
+    `WITH t AS (SELECT unnest($1::text[])::regclass AS root),
+     leaves AS (
+       SELECT p.relid FROM t, pg_partition_tree(t.root) p WHERE p.isleaf
+       UNION
+       SELECT t.root FROM t WHERE NOT EXISTS (SELECT 1 FROM pg_partition_tree(t.root))
+     )
+     SELECT c.oid::regclass::text AS rel, 'heap' AS kind FROM leaves l JOIN pg_class c ON c.oid = l.relid
+     UNION ALL
+     SELECT c.reltoastrelid::regclass::text, 'toast' FROM leaves l JOIN pg_class c ON c.oid = l.relid WHERE c.reltoastrelid <> 0
+     UNION ALL
+     SELECT i.indexrelid::regclass::text, 'index' FROM leaves l JOIN pg_index i ON i.indrelid = l.relid`,
+    [tables],
+  );
+  return r.rows;
+}
+
+/**
+ * VACUUM ANALYZE the tables (schema-qualified names), then read them and their indexes
+ * into the cache. Returns what was done, for the results.
+ */
+export async function warmCache(client: pg.Client, schema: string, tables: string[], opts: CacheOptions = {}): Promise<CacheReport> {
+  const t0 = performance.now();
+  const names = tables.map((t) => qualified(schema, t));
+  // VACUUM cannot run in a transaction block; one statement per table keeps errors precise.
+  if (!opts.skipVacuum) for (const n of names) await client.query(`VACUUM (ANALYZE) ${n}`);
+  const leaves = await leafRelations(client, names);
+  let method: PrewarmMethod = 'none';
+  let fallbackReason: string | undefined;
+  let blocks = 0;
+  const ext = opts.usePrewarm === false ? { reason: 'pg_prewarm disabled by the caller' } : await prewarmSchema(client);
+  if (ext.schema) {
+    method = 'pg_prewarm';
+    for (const l of leaves) {
+      const r = await client.query<{ n: string }>(`SELECT ${quoteIdent(ext.schema)}.pg_prewarm($1::regclass) AS n`, [l.rel]);
+      blocks += Number(r.rows[0].n);
+    }
+  } else {
+    method = 'sequential-read';
+    fallbackReason = ext.reason;
+    // Heaps only (regclass text is already quoted): TOAST tables cannot be selected
+    // from without superuser, and an index is warmed by each query's own warm-up.
+    for (const l of leaves.filter((x) => x.kind === 'heap')) await client.query(`SELECT count(*) FROM ${l.rel}`);
+  }
+  return {
+    method,
+    fallbackReason,
+    vacuumed: opts.skipVacuum ? [] : names,
+    relationsWarmed: method === 'pg_prewarm' ? leaves.length : leaves.filter((x) => x.kind === 'heap').length,
+    blocksWarmed: method === 'pg_prewarm' ? blocks : 0,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** The one-line cache statement results carry (stable across runs of the same setup). */
+export function describeCacheState(methods: ReadonlySet<PrewarmMethod>): string {
+  if (methods.size === 0) return 'as found (no prewarm)';
+  const how = [...methods].sort().map((m) => (m === 'pg_prewarm' ? 'pg_prewarm of heap, TOAST and indexes' : m === 'sequential-read' ? 'a sequential read of each heap (pg_prewarm unavailable)' : 'no prewarm'));
+  return `warm: VACUUM ANALYZE, then ${how.join(' / ')}; every query warmed up before timing`;
+}

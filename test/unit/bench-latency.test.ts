@@ -1,0 +1,64 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { measureLatency, resolveLatencyOptions, subsampleSorted } from '../../bench/latency.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('subsampleSorted keeps the minimum, the maximum and at most k values', () => {
+  const sorted = Array.from({ length: 10_000 }, (_, i) => i / 10);
+  const sub = subsampleSorted(sorted, 2000);
+  assert.is(sub.length, 2000);
+  assert.is(sub[0], 0);
+  assert.is(sub[sub.length - 1], 999.9);
+  assert.ok(sub.every((v, i) => i === 0 || v >= sub[i - 1]), 'stays sorted');
+  assert.equal(subsampleSorted(sorted, 2000), sub, 'deterministic');
+});
+
+test('subsampleSorted returns a short sample whole', () => {
+  assert.equal(subsampleSorted([1, 2, 3], 2000), [1, 2, 3]);
+});
+
+test('resolveLatencyOptions rejects a hard cap below the budget', () => {
+  assert.throws(() => resolveLatencyOptions({ timeMs: 500, hardCapMs: 100 }), /hardCapMs/);
+});
+
+test('measureLatency reports ordered percentiles and at least the minimum samples of a fast operation', async () => {
+  const r = await measureLatency('sleep-1', () => sleep(1), { timeMs: 150, warmupMs: 20, minSamples: 10 });
+  assert.ok(r.samples >= 10, `samples ${r.samples}`);
+  assert.ok(r.latencyMs.min >= 0.9, `min ${r.latencyMs.min}`);
+  assert.ok(r.latencyMs.p50 <= r.latencyMs.p75 && r.latencyMs.p75 <= r.latencyMs.p99 && r.latencyMs.p99 <= r.latencyMs.p999);
+  assert.ok(r.latencyMs.p999 <= r.latencyMs.max);
+  assert.is(r.samplesMs.length, Math.min(r.samples, 2000));
+  assert.ok(r.rme >= 0 && Number.isFinite(r.rme));
+});
+
+test('measureLatency bounds a slow operation by its hard cap instead of the sample minimum', async () => {
+  const t0 = performance.now();
+  // 10 samples of 120 ms would take 1.2 s; the cap (400 ms) must win.
+  const r = await measureLatency('sleep-120', () => sleep(120), { timeMs: 200, warmupMs: 0, minSamples: 10, hardCapMs: 400 });
+  const elapsed = performance.now() - t0;
+  assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
+  assert.ok(r.samples >= 1 && r.samples < 10, `samples ${r.samples}`);
+  assert.ok(r.latencyMs.p50 >= 115, `p50 ${r.latencyMs.p50}`);
+});
+
+test('measureLatency records one probe when a single execution breaks the hard cap', async () => {
+  const r = await measureLatency('sleep-80', () => sleep(80), { timeMs: 20, hardCapMs: 40, warmupMs: 0 });
+  assert.is(r.samples, 1);
+  assert.is(r.state, 'capped');
+});
+
+test('measureLatency rethrows the operation error', async () => {
+  let calls = 0;
+  const fail = async () => {
+    if (++calls > 3) throw new Error('boom');
+  };
+  try {
+    await measureLatency('fails', fail, { timeMs: 50, warmupMs: 0 });
+    assert.unreachable('should have thrown');
+  } catch (err) {
+    assert.match((err as Error).message, 'boom');
+  }
+});
+
+test.run();
