@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv);
-// Let the exit hooks (embedded server shutdown) run before leaving.
-process.exitCode = code;
+// process.exit() would cut output still queued for a pipe (stdout to `| jq`): wait until
+// both streams have handed everything to the OS, then leave without waiting for stray handles.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
 process.exit(code);

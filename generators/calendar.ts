@@ -19,10 +19,16 @@ export function weekdayWeight(dow: number): number {
   return dow === 0 ? 0.55 : dow === 6 ? 0.65 : 1;
 }
 
-/** First millisecond of month m of the span (m may equal months for the end). */
+const monthStarts: number[] = [];
+/** First millisecond of month m of the span (m may equal months for the end). Cached: rows ask often. */
 export function monthStartMs(m: number): number {
-  const d = new Date(SPAN_START_MS);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + m, 1);
+  let v = monthStarts[m];
+  if (v === undefined) {
+    const d = new Date(SPAN_START_MS);
+    v = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + m, 1);
+    monthStarts[m] = v;
+  }
+  return v;
 }
 
 /** `YYYY-MM-01` of month m, for partition DDL. */

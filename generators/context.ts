@@ -5,7 +5,7 @@
  * function of the seed and an index.
  */
 import { TrafficClock, monthStartMs, SPAN_START_MS } from './calendar.ts';
-import { Categorical, zipfRank } from './distributions.ts';
+import { Categorical, Zipf } from './distributions.ts';
 import { type EnumDomain, type EnumStyle, ENUMS, names } from './enums.ts';
 import { type Chunk, type Counts, type DataParams, chunkPlan, deriveCounts } from './plan.ts';
 import { type Pools, poolsFor } from './pools.ts';
@@ -43,6 +43,11 @@ export interface GenContext {
   enumBytes: Record<EnumDomain, Buffer[]>;
   /** Conversation chunks (for tables that reference sessions). */
   conversationChunks: Chunk[];
+  /** Per month: [first, last] index into conversationChunks (-1 when the month has none). */
+  monthChunks: Array<[number, number]>;
+  /** Popularity of users (by index) and tenants (by id - 1). */
+  userZipf: Zipf;
+  tenantZipf: Zipf;
   monthClock(m: number): TrafficClock;
   spanClock: TrafficClock;
   spanEndMs: number;
@@ -56,13 +61,24 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
   }
   const clocks = new Map<number, TrafficClock>();
   const spanEndMs = monthStartMs(params.months);
+  const counts = deriveCounts(params);
+  const conversationChunks = chunkPlan(params).filter((c) => c.group === 'conversations');
+  const monthChunks = Array.from({ length: params.months }, (): [number, number] => [-1, -1]);
+  conversationChunks.forEach((c, idx) => {
+    const span = monthChunks[c.month];
+    if (span[0] < 0) span[0] = idx;
+    span[1] = idx;
+  });
   return {
     params,
-    counts: deriveCounts(params),
+    counts,
     style,
     pools: poolsFor(params.seed),
     enumBytes,
-    conversationChunks: chunkPlan(params).filter((c) => c.group === 'conversations'),
+    conversationChunks,
+    monthChunks,
+    userZipf: new Zipf(counts.users, SKEW.users),
+    tenantZipf: new Zipf(counts.tenants, SKEW.tenants),
     monthClock(m) {
       let c = clocks.get(m);
       if (!c) {
@@ -87,13 +103,13 @@ export function idFor(seed: number, key: number, hi: number, lo: number): Id {
 
 /** User u's tenant (1-based id): Zipf-skewed, a few tenants hold most users. */
 export function tenantOfUser(ctx: GenContext, u: number): number {
-  return 1 + zipfRank(hash01(ctx.params.seed, KEY.tenantOfUser, u), ctx.counts.tenants, SKEW.tenants);
+  return 1 + ctx.tenantZipf.rank(hash01(ctx.params.seed, KEY.tenantOfUser, u));
 }
 
 /** The user of session i of conversation chunk k: Zipf-skewed, a few users have many sessions. */
 export function userOfSession(ctx: GenContext, k: number, i: number): number {
   // Rank r is user index r; tenantOfUser hashes the index, so busy users spread over tenants.
-  return zipfRank(hash01(ctx.params.seed, KEY.sessionUser, k, i), ctx.counts.users, SKEW.users);
+  return ctx.userZipf.rank(hash01(ctx.params.seed, KEY.sessionUser, k, i));
 }
 
 /** Fewest sessions conversation chunk c can hold (messages per session are capped): safe to reference. */
@@ -106,19 +122,15 @@ export const MAX_MESSAGES_PER_SESSION = 400;
 
 /** A session that exists for time t (a conversation chunk of that month), for tasks and events to point at. */
 export function sessionNear(ctx: GenContext, t: number, u: number): { k: number; i: number } {
-  const chunks = ctx.conversationChunks;
-  // Chunks are in time order; pick one in t's month by the uniform u.
-  let lo = 0;
-  let hi = chunks.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (monthStartMs(chunks[mid].month) <= t) lo = mid;
-    else hi = mid - 1;
-  }
-  const month = chunks[lo].month;
-  let first = lo;
-  while (first > 0 && chunks[first - 1].month === month) first--;
-  const c = chunks[first + Math.floor(u * (lo - first + 1))];
+  // Month of t: months are few, walk from the estimate (30.44 days a month).
+  let m = Math.min(ctx.params.months - 1, Math.max(0, Math.floor((t - SPAN_START_MS) / 2_629_746_000)));
+  while (m > 0 && monthStartMs(m) > t) m--;
+  while (m + 1 < ctx.params.months && monthStartMs(m + 1) <= t) m++;
+  // A month without conversations (tiny scales): fall back to the nearest earlier one, else the first.
+  let span = ctx.monthChunks[m];
+  for (let back = m; span[0] < 0 && back > 0; ) span = ctx.monthChunks[--back];
+  if (span[0] < 0) span = [0, 0];
+  const c = ctx.conversationChunks[span[0] + Math.floor(u * (span[1] - span[0] + 1))];
   return { k: c.k, i: Math.floor(((u * 7919) % 1) * safeSessions(c)) };
 }
 

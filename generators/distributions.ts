@@ -16,6 +16,29 @@ export function zipfRank(u: number, n: number, s: number): number {
   return Math.min(n - 1, Math.max(0, Math.floor(x)));
 }
 
+/** zipfRank with its constants computed once: one Math.pow a draw. */
+export class Zipf {
+  private readonly n: number;
+  private readonly c: number;
+  private readonly inv: number;
+  private readonly harmonic: boolean;
+
+  constructor(n: number, s: number) {
+    this.n = n;
+    this.harmonic = Math.abs(s - 1) < 1e-9;
+    this.c = this.harmonic ? Math.log(n + 1) : Math.pow(n + 1, 1 - s) - 1;
+    this.inv = this.harmonic ? 0 : 1 / (1 - s);
+  }
+
+  /** The rank in [0, n) for a uniform u in [0, 1). */
+  rank(u: number): number {
+    if (this.n <= 1) return 0;
+    const x = this.harmonic ? Math.exp(u * this.c) - 1 : Math.pow(u * this.c + 1, this.inv) - 1;
+    const r = Math.floor(x);
+    return r < 0 ? 0 : r >= this.n ? this.n - 1 : r;
+  }
+}
+
 /** A categorical distribution over codes, drawn with one uniform and a short scan. */
 export class Categorical {
   private readonly cdf: Float64Array;

@@ -1,7 +1,6 @@
 /** analytics_events: product analytics in time order within each month, monthly partitioned. */
 import { CopyWriter } from './copytext.ts';
-import { DIST, EVENT_TYPES, type GenContext, KEY, SKEW, idFor, sessionNear, tenantOfUser, userOfSession } from './context.ts';
-import { zipfRank } from './distributions.ts';
+import { DIST, EVENT_TYPES, type GenContext, KEY, idFor, sessionNear, tenantOfUser, userOfSession } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
@@ -26,7 +25,7 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
       session = idFor(seed, KEY.session, s.k, s.i);
       user = userOfSession(ctx, s.k, s.i);
     } else {
-      user = zipfRank(rng.next(), ctx.counts.users, SKEW.users);
+      user = ctx.userZipf.rank(rng.next());
     }
     const uid = idFor(seed, KEY.user, 0, user);
     w.int(c.first + i + 1);

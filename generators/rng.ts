@@ -14,16 +14,17 @@ export function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** Hash any number of 32-bit words into one uint32. */
-export function hash32(...words: number[]): number {
-  let h = 0x9e3779b9;
-  for (const w of words) h = fmix32((h ^ (w >>> 0)) + 0x7f4a7c15 + Math.imul(h, 31));
-  return h;
+/** Hash four 32-bit words into one uint32 (fixed arity: rest parameters allocate in the row loop). */
+export function hash32(a: number, b: number, c = 0, d = 0): number {
+  let h = fmix32((0x9e3779b9 ^ (a >>> 0)) + 0x7f4a7c15);
+  h = fmix32((h ^ (b >>> 0)) + 0x7f4a7c15 + Math.imul(h, 31));
+  h = fmix32((h ^ (c >>> 0)) + 0x7f4a7c15 + Math.imul(h, 31));
+  return fmix32((h ^ (d >>> 0)) + 0x7f4a7c15 + Math.imul(h, 31));
 }
 
-/** A uniform float in [0, 1) from a hash of words. */
-export function hash01(...words: number[]): number {
-  return hash32(...words) / 4294967296;
+/** A uniform float in [0, 1) from a hash of four words. */
+export function hash01(a: number, b: number, c = 0, d = 0): number {
+  return hash32(a, b, c, d) / 4294967296;
 }
 
 /**
@@ -49,10 +50,10 @@ export class Rng {
   private c: number;
   private d: number;
 
-  constructor(...seedWords: number[]) {
-    this.a = hash32(0xa5a5a5a5, ...seedWords);
-    this.b = hash32(0x5a5a5a5a, ...seedWords);
-    this.c = hash32(0x3c3c3c3c, ...seedWords);
+  constructor(seed: number, stream: number, index = 0) {
+    this.a = hash32(0xa5a5a5a5, seed, stream, index);
+    this.b = hash32(0x5a5a5a5a, seed, stream, index);
+    this.c = hash32(0x3c3c3c3c, seed, stream, index);
     this.d = 1;
     for (let i = 0; i < 12; i++) this.u32(); // warm-up, as sfc32's author recommends
   }

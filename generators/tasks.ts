@@ -5,11 +5,9 @@
  */
 import { CopyWriter } from './copytext.ts';
 import { DIST, type GenContext, KEY, idFor, sessionNear, tenantOfUser, userOfSession } from './context.ts';
-import { zipfRank } from './distributions.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
-import { SKEW } from './context.ts';
 
 const HOUR = 3_600_000;
 const STATUS = { waitingApproval: 4, completed: 5, failed: 6, cancelled: 7 } as const;
@@ -37,7 +35,7 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
       session = idFor(seed, KEY.session, s.k, s.i);
       user = userOfSession(ctx, s.k, s.i);
     } else {
-      user = zipfRank(rng.next(), ctx.counts.users, SKEW.users);
+      user = ctx.userZipf.rank(rng.next());
     }
     const uid = idFor(seed, KEY.user, 0, user);
     const tenant = tenantOfUser(ctx, user);
@@ -87,7 +85,7 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
     if (asks) {
       const pending = status === STATUS.waitingApproval;
       const decision = pending ? 0 : DIST.approvalDecision.pick(rng.next());
-      const approver = rng.chance(0.8) ? idFor(seed, KEY.user, 0, zipfRank(rng.next(), ctx.counts.users, SKEW.users)) : undefined;
+      const approver = rng.chance(0.8) ? idFor(seed, KEY.user, 0, ctx.userZipf.rank(rng.next())) : undefined;
       const reason = rng.chance(0.5) ? rng.int(pools.reasons.length) : -1;
       const decidedAfter = rng.logNormal(Math.log(2 * HOUR), 1.2);
       if (wantApprovals) {

@@ -1,0 +1,209 @@
+/**
+ * `npm run bench:load -- --scale 10m [--jobs N]`: is loading limited by Postgres or by
+ * pgscale? For the same seed, scale and jobs it times
+ *   (a) the generator alone, writing COPY text to /dev/null, on one core;
+ *   (b) the ceiling: the same bytes pre-generated to files, replayed through the same
+ *       COPY path with the same parallelism (Postgres' own speed for this data);
+ *   (c) the real `pgscale load` data phase;
+ *   (d) a naive baseline: one Faker call per field per row.
+ * and prints rows/s, MB/s, peak RSS and the ratio (c)/(b). Figures are printed, not asserted.
+ */
+import { faker } from '@faker-js/faker';
+import { Command } from 'commander';
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseInteger, parseScale } from '../cli/options.ts';
+import { loadChunk } from '../db/copy.ts';
+import { load } from '../db/load.ts';
+import { createSchema, dropOwnedSchema } from '../db/schema.ts';
+import { type Target, openTarget, resolveTargetSpec } from '../db/target.ts';
+import { escapeCopyText } from '../generators/copytext.ts';
+import { type Chunk, type DataParams, GENERATOR_VERSION, type Piece, type RowCounts, chunkPlan, generateChunk, makeContext } from '../generators/index.ts';
+
+interface Figure {
+  what: string;
+  rows: number;
+  messages: number;
+  bytes: number;
+  seconds: number;
+  /** Message rows per second of the conversation chunks alone (sessions included in their time). */
+  messageRowsPerSecond?: number;
+}
+
+const BLOCK = 1 << 20;
+
+function line(f: Figure): string {
+  return [
+    f.what.padEnd(44),
+    `${(f.rows / f.seconds / 1e3).toFixed(0).padStart(7)}k rows/s`,
+    `${(f.messages / f.seconds / 1e3).toFixed(0).padStart(7)}k msg/s`,
+    `${(f.bytes / 1e6 / f.seconds).toFixed(1).padStart(7)} MB/s`,
+    `${f.seconds.toFixed(1).padStart(7)} s`,
+  ].join('  ');
+}
+
+/** (a) every chunk generated and written to /dev/null, single-threaded. */
+function generatorAlone(data: DataParams): Figure & { messageRowsPerSecond: number } {
+  const ctx = makeContext(data, 'smallint');
+  const fd = openSync('/dev/null', 'w');
+  const counts: RowCounts = {};
+  let bytes = 0;
+  let conversationMs = 0;
+  const t = performance.now();
+  for (const c of chunkPlan(data)) {
+    const tc = performance.now();
+    for (const p of generateChunk(ctx, c, counts)) {
+      writeSync(fd, p.buf);
+      bytes += p.buf.length;
+    }
+    if (c.group === 'conversations') conversationMs += performance.now() - tc;
+  }
+  closeSync(fd);
+  const rows = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
+  const messages = counts.message_history ?? 0;
+  return {
+    what: '(a) generator alone → /dev/null, 1 core',
+    rows,
+    messages,
+    bytes,
+    seconds: (performance.now() - t) / 1000,
+    messageRowsPerSecond: messages / (conversationMs / 1000),
+  };
+}
+
+/** Pre-generate every chunk's pieces to files: chunk k of group g → dir/g-k (pieces framed by table). */
+function pregenerate(data: DataParams, dir: string): Map<string, Array<{ table: Piece['table']; file: string }>> {
+  const ctx = makeContext(data, 'smallint');
+  const files = new Map<string, Array<{ table: Piece['table']; file: string }>>();
+  for (const c of chunkPlan(data)) {
+    const parts: Array<{ table: Piece['table']; file: string }> = [];
+    let fd = -1;
+    for (const p of generateChunk(ctx, c, {})) {
+      if (!parts.length || parts[parts.length - 1].table !== p.table) {
+        if (fd >= 0) closeSync(fd);
+        const file = join(dir, `${c.group}-${c.k}-${p.table}`);
+        parts.push({ table: p.table, file });
+        fd = openSync(file, 'w');
+      }
+      writeSync(fd, p.buf);
+    }
+    if (fd >= 0) closeSync(fd);
+    files.set(`${c.group}:${c.k}`, parts);
+  }
+  return files;
+}
+
+/** Read a chunk's files back as pieces, 1 MB at a time (what the generator would have yielded). */
+function* replay(parts: Array<{ table: Piece['table']; file: string }>): Generator<Piece> {
+  for (const { table, file } of parts) {
+    const fd = openSync(file, 'r');
+    try {
+      for (;;) {
+        const buf = Buffer.allocUnsafe(BLOCK);
+        const n = readSync(fd, buf, 0, BLOCK, null);
+        if (n === 0) break;
+        yield { table, buf: buf.subarray(0, n) };
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** (b) the ceiling: files replayed with the same chunk transactions and parallelism as a load. */
+async function ceiling(target: Target, data: DataParams, jobs: number, files: Map<string, Array<{ table: Piece['table']; file: string }>>, messages: number): Promise<Figure> {
+  const schema = 'pgscale_bench_ceiling';
+  const admin = await target.connect();
+  await dropOwnedSchema(admin, schema);
+  await createSchema(admin, schema, { ...data, enums: 'smallint', generatorVersion: GENERATOR_VERSION });
+  const queue: Chunk[] = chunkPlan(data);
+  let bytes = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      const client = await target.connect();
+      try {
+        for (let c = queue.shift(); c; c = queue.shift()) {
+          const n = await loadChunk(client, schema, c, replay(files.get(`${c.group}:${c.k}`) ?? []), {}, () => {});
+          bytes += n;
+        }
+      } finally {
+        await client.end();
+      }
+    }),
+  );
+  const seconds = (performance.now() - t) / 1000;
+  const rowsCounted = await admin.query<{ n: string }>(
+    `SELECT (SELECT count(*) FROM ${schema}.message_history) + (SELECT count(*) FROM ${schema}.user_sessions) + (SELECT count(*) FROM ${schema}.analytics_events)
+          + (SELECT count(*) FROM ${schema}.auto_tasks) + (SELECT count(*) FROM ${schema}.task_approvals) + (SELECT count(*) FROM ${schema}.users)
+          + (SELECT count(*) FROM ${schema}.tenants) + (SELECT count(*) FROM ${schema}.bots) AS n`,
+  );
+  await dropOwnedSchema(admin, schema);
+  await admin.end();
+  return { what: `(b) ceiling: files replayed via COPY, ${jobs} jobs`, rows: Number(rowsCounted.rows[0].n), messages, bytes, seconds };
+}
+
+/** (c) the real load's data phase, into a fresh schema. */
+async function realLoad(target: Target, data: DataParams, jobs: number): Promise<Figure & { rss: number }> {
+  const schema = 'pgscale_bench_load';
+  const s = await load(target, { schema, data, enums: 'smallint', jobs, fresh: true, skipIndexes: true });
+  const admin = await target.connect();
+  await dropOwnedSchema(admin, schema);
+  await admin.end();
+  return { what: `(c) pgscale load (data phase), ${jobs} jobs`, rows: s.totalRows, messages: s.rows.message_history ?? 0, bytes: s.copyBytes, seconds: s.seconds.data, rss: s.client.peakRssBytes };
+}
+
+/** (d) the naive way: a Faker call per field per row (message rows only). */
+function naiveFaker(rows: number): Figure {
+  faker.seed(1);
+  const fd = openSync('/dev/null', 'w');
+  let bytes = 0;
+  const t = performance.now();
+  let out = '';
+  for (let i = 0; i < rows; i++) {
+    out += `${faker.string.uuid()}\t${faker.number.int(1000)}\t${faker.string.uuid()}\t${faker.string.uuid()}\t${i % 40}\t${faker.helpers.arrayElement(['1', '2'])}\t0\t\\N\t${escapeCopyText(faker.lorem.sentence())}\t${faker.number.int(500)}\tt\t${faker.date.between({ from: '2025-01-01', to: '2026-01-01' }).toISOString()}\n`;
+    if (out.length > BLOCK) {
+      bytes += writeSync(fd, out);
+      out = '';
+    }
+  }
+  bytes += writeSync(fd, out);
+  closeSync(fd);
+  return { what: '(d) naive: a Faker call per field per row', rows, messages: rows, bytes, seconds: (performance.now() - t) / 1000 };
+}
+
+const program = new Command('bench:load')
+  .option('--scale <n>', 'messages', parseScale, 10_000_000)
+  .option('--seed <n>', 'seed', parseInteger('--seed', 0), 1)
+  .option('--months <n>', 'months', parseInteger('--months', 1, 120), 12)
+  .option('--jobs <n>', 'parallel COPY connections', parseInteger('--jobs', 1, 64), availableParallelism())
+  .option('--database-url <url>', 'a server you run (default: the embedded one)')
+  .option('--tmp <dir>', 'where the ceiling files go', tmpdir())
+  .parse();
+const o = program.opts<{ scale: number; seed: number; months: number; jobs: number; databaseUrl?: string; tmp: string }>();
+const data: DataParams = { scale: o.scale, seed: o.seed, months: o.months };
+
+console.log(`bench:load — scale ${o.scale.toLocaleString('en-US')} messages, seed ${o.seed}, ${o.jobs} jobs`);
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+const a = generatorAlone(data);
+console.log(line(a));
+const d = naiveFaker(Math.min(200_000, o.scale));
+console.log(line(d));
+
+const target = await openTarget(resolveTargetSpec({ databaseUrl: o.databaseUrl }, {}, process.cwd()), (l) => console.log(l));
+const dir = mkdtempSync(join(o.tmp, 'pgscale-ceiling-'));
+try {
+  const files = pregenerate(data, dir);
+  const b = await ceiling(target, data, o.jobs, files, a.messages);
+  console.log(line(b));
+  rmSync(dir, { recursive: true, force: true });
+  const c = await realLoad(target, data, o.jobs);
+  console.log(line(c));
+  console.log(`ratio (c)/(b) = ${(b.seconds / c.seconds).toFixed(2)}   (1.00 = loading as fast as COPY of pre-generated bytes)`);
+  console.log(`generator alone: ${(a.messageRowsPerSecond / 1e6).toFixed(2)}M message rows/s on one core (conversation chunks, sessions included); ${(a.rows / a.seconds / 1e6).toFixed(2)}M rows/s over all tables`);
+  console.log(`peak RSS of this process during (c): ${(c.rss / 2 ** 20).toFixed(0)} MB (includes the bench's own earlier phases)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  await target.close();
+}
