@@ -74,6 +74,8 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
     warnings.push(differ('memory', `${(be.memoryBytes / 2 ** 30).toFixed(1)} GiB`, `${(ce.memoryBytes / 2 ** 30).toFixed(1)} GiB`));
   }
   if (nodeMajor(be.node) !== nodeMajor(ce.node)) warnings.push(differ('Node.js major version', be.node, ce.node));
+  // Embedded servers may get another port each run: a different server only warns.
+  if (be.server && ce.server && be.server !== ce.server) warnings.push(differ('server', be.server, ce.server));
   if (be.cacheState && ce.cacheState && be.cacheState !== ce.cacheState) problems.push(differ('cache state', be.cacheState, ce.cacheState));
 
   const keys = new Set([...Object.keys(be.postgres.settings), ...Object.keys(ce.postgres.settings)]);
