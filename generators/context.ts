@@ -9,7 +9,8 @@ import { Categorical, Zipf } from './distributions.ts';
 import { type EnumDomain, type EnumStyle, ENUMS, names } from './enums.ts';
 import { type Chunk, type Counts, type DataParams, chunkPlan, deriveCounts } from './plan.ts';
 import { type Pools, poolsFor } from './pools.ts';
-import { hash01, hash32, permute64 } from './rng.ts';
+import type { CopyWriter } from './copytext.ts';
+import { fmix32, hash01, type Pair, permute64 } from './rng.ts';
 
 /** Keys that separate the id spaces and random streams of each table. */
 export const KEY = {
@@ -95,10 +96,27 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
 /** A 128-bit id as four words; a and d come from a keyed bijection, so ids never collide. */
 export type Id = [number, number, number, number];
 
+const pair: Pair = { hi: 0, lo: 0 };
+
 /** The id of row (hi, lo) of a table: unique for distinct (hi, lo) under one key. */
 export function idFor(seed: number, key: number, hi: number, lo: number): Id {
-  const [a, d] = permute64(hi, lo, (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0);
-  return [a, hash32(a, d, key, 1), hash32(d, a, key, 2), d];
+  const { hi: a, lo: d } = permute64(hi, lo, (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0, pair);
+  return [a, middleB(a, d, key), middleC(a, d, key), d];
+}
+
+/** Write the id of row (hi, lo) straight into a COPY row: idFor without the array. */
+export function writeId(w: CopyWriter, seed: number, key: number, hi: number, lo: number): void {
+  const p = permute64(hi, lo, (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0, pair);
+  w.uuid(p.hi, middleB(p.hi, p.lo, key), middleC(p.hi, p.lo, key), p.lo);
+}
+
+// The middle words only need to look random: one finaliser each is enough.
+function middleB(a: number, d: number, key: number): number {
+  return fmix32((a ^ Math.imul(d, 0x85ebca6b) ^ key) >>> 0);
+}
+
+function middleC(a: number, d: number, key: number): number {
+  return fmix32((d ^ Math.imul(a, 0xc2b2ae35) ^ key) >>> 0);
 }
 
 /** User u's tenant (1-based id): Zipf-skewed, a few tenants hold most users. */
@@ -120,8 +138,8 @@ export function safeSessions(c: Chunk): number {
 /** Longest session generated. */
 export const MAX_MESSAGES_PER_SESSION = 400;
 
-/** A session that exists for time t (a conversation chunk of that month), for tasks and events to point at. */
-export function sessionNear(ctx: GenContext, t: number, u: number): { k: number; i: number } {
+/** A session that exists for time t (a conversation chunk of that month), for tasks and events to point at: out.hi = chunk, out.lo = session. */
+export function sessionNear(ctx: GenContext, t: number, u: number, out: Pair): Pair {
   // Month of t: months are few, walk from the estimate (30.44 days a month).
   let m = Math.min(ctx.params.months - 1, Math.max(0, Math.floor((t - SPAN_START_MS) / 2_629_746_000)));
   while (m > 0 && monthStartMs(m) > t) m--;
@@ -131,7 +149,9 @@ export function sessionNear(ctx: GenContext, t: number, u: number): { k: number;
   for (let back = m; span[0] < 0 && back > 0; ) span = ctx.monthChunks[--back];
   if (span[0] < 0) span = [0, 0];
   const c = ctx.conversationChunks[span[0] + Math.floor(u * (span[1] - span[0] + 1))];
-  return { k: c.k, i: Math.floor(((u * 7919) % 1) * safeSessions(c)) };
+  out.hi = c.k;
+  out.lo = Math.floor(((u * 7919) % 1) * safeSessions(c));
+  return out;
 }
 
 /** Categorical distributions that look like real traffic (codes of seed-schema.md). */

@@ -6,7 +6,7 @@
  * partition (the physical correlation BRIN depends on).
  */
 import { CopyWriter } from './copytext.ts';
-import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idFor, providerOfBot, tenantOfUser, userOfSession } from './context.ts';
+import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idFor, providerOfBot, writeId, tenantOfUser, userOfSession } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { POOL_SIZE } from './pools.ts';
 import { Rng } from './rng.ts';
@@ -97,7 +97,6 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
       }
       prevRole = role;
       if (wantMessages) {
-        const id = idFor(seed, KEY.message, c.k, msgSeq);
         const isUser = role === ROLE.user;
         const pool =
           role === ROLE.user
@@ -110,7 +109,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
         const entry = pool[crng.int(pool === pools.userMessages || pool === pools.assistantMessages ? POOL_SIZE : pool.length)];
         const mtype = isUser ? DIST.userMessageType.pick(crng.next()) : DIST.assistantMessageType.pick(crng.next());
         mw.raw(pre);
-        mw.uuid(id[0], id[1], id[2], id[3]);
+        writeId(mw, seed, KEY.message, c.k, msgSeq);
         mw.tab();
         mw.int(j);
         mw.tab();

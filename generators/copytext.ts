@@ -84,6 +84,8 @@ export class CopyWriter {
   pos = 0;
   /** Bytes handed over so far. */
   bytesOut = 0;
+  private lastDay = -1;
+  private lastDayBytes: Uint8Array = new Uint8Array(10);
 
   /** True once the current buffer should be handed over. */
   get full(): boolean {
@@ -183,8 +185,15 @@ export class CopyWriter {
     const day = Math.floor(ms / MS_PER_DAY);
     let rest = ms - day * MS_PER_DAY;
     const buf = this.buf;
-    buf.set(dayBytes(day), this.pos);
-    let p = this.pos + 10;
+    // Consecutive rows mostly fall on the same day: keep its bytes at hand.
+    if (day !== this.lastDay) {
+      this.lastDay = day;
+      this.lastDayBytes = dayBytes(day);
+    }
+    const date = this.lastDayBytes;
+    let p = this.pos;
+    for (let i = 0; i < 10; i++) buf[p + i] = date[i];
+    p += 10;
     const h = Math.floor(rest / 3_600_000);
     rest -= h * 3_600_000;
     const m = Math.floor(rest / 60_000);

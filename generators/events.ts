@@ -1,6 +1,6 @@
 /** analytics_events: product analytics in time order within each month, monthly partitioned. */
 import { CopyWriter } from './copytext.ts';
-import { DIST, EVENT_TYPES, type GenContext, KEY, idFor, sessionNear, tenantOfUser, userOfSession } from './context.ts';
+import { DIST, EVENT_TYPES, type GenContext, KEY, sessionNear, writeId, tenantOfUser, userOfSession } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
@@ -16,25 +16,27 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
   const props = ctx.pools.eventProperties;
   const w = new CopyWriter();
   const width = c.massTo - c.massFrom;
+  const near = { hi: 0, lo: 0 };
   for (let i = 0; i < c.rows; i++) {
     const t = clock.at(c.massFrom + ((i + rng.next()) / c.rows) * width);
     let user: number;
-    let session: ReturnType<typeof idFor> | undefined;
+    let sk = -1;
+    let si = 0;
     if (rng.chance(0.7)) {
-      const s = sessionNear(ctx, t, rng.next());
-      session = idFor(seed, KEY.session, s.k, s.i);
-      user = userOfSession(ctx, s.k, s.i);
+      const s = sessionNear(ctx, t, rng.next(), near);
+      sk = s.hi;
+      si = s.lo;
+      user = userOfSession(ctx, sk, si);
     } else {
       user = ctx.userZipf.rank(rng.next());
     }
-    const uid = idFor(seed, KEY.user, 0, user);
     w.int(c.first + i + 1);
     w.tab();
     w.int(tenantOfUser(ctx, user));
     w.tab();
-    w.uuid(uid[0], uid[1], uid[2], uid[3]);
+    writeId(w, seed, KEY.user, 0, user);
     w.tab();
-    if (session) w.uuid(session[0], session[1], session[2], session[3]);
+    if (sk >= 0) writeId(w, seed, KEY.session, sk, si);
     else w.nil();
     w.tab();
     w.raw(TYPE_BYTES[DIST.eventType.pick(rng.next())]);

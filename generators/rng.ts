@@ -27,11 +27,17 @@ export function hash01(a: number, b: number, c = 0, d = 0): number {
   return hash32(a, b, c, d) / 4294967296;
 }
 
+/** Output of permute64 (an object reused across calls: no tuple allocation per row). */
+export interface Pair {
+  hi: number;
+  lo: number;
+}
+
 /**
  * A keyed bijection on 64-bit values given as two uint32 halves: a 4-round Feistel
  * network. Distinct (hi, lo) give distinct outputs, so ids built from it never collide.
  */
-export function permute64(hi: number, lo: number, key: number): [number, number] {
+export function permute64(hi: number, lo: number, key: number, out: Pair): Pair {
   let l = hi >>> 0;
   let r = lo >>> 0;
   for (let round = 0; round < 4; round++) {
@@ -40,7 +46,9 @@ export function permute64(hi: number, lo: number, key: number): [number, number]
     r = (l ^ f) >>> 0;
     l = nl;
   }
-  return [l, r];
+  out.hi = l;
+  out.lo = r;
+  return out;
 }
 
 /** sfc32: period ≥ 2^32, passes PractRand to 2^40+ bytes; ~1 ns a draw in V8. */
@@ -84,11 +92,21 @@ export class Rng {
     return this.next() < p;
   }
 
-  /** A standard normal draw (Box–Muller; one of the pair is dropped for simplicity). */
+  private spare = NaN;
+
+  /** A standard normal draw (Box–Muller; the second value of each pair is kept for the next call). */
   normal(): number {
+    const spare = this.spare;
+    if (spare === spare) {
+      this.spare = NaN;
+      return spare;
+    }
     let u = this.next();
     while (u === 0) u = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+    const r = Math.sqrt(-2 * Math.log(u));
+    const theta = 2 * Math.PI * this.next();
+    this.spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
   }
 
   /** A log-normal draw with the given mu and sigma of the underlying normal. */

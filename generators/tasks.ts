@@ -25,15 +25,16 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
   const wantApprovals = tables.has('task_approvals');
   let approvals = 0;
   const width = c.massTo - c.massFrom;
+  const near = { hi: 0, lo: 0 };
   for (let i = 0; i < c.rows; i++) {
     const created = ctx.spanClock.at(c.massFrom + ((i + rng.next()) / c.rows) * width);
     const id = idFor(seed, KEY.task, c.k, i);
     let user: number;
     let session: ReturnType<typeof idFor> | undefined;
     if (rng.chance(0.6)) {
-      const s = sessionNear(ctx, created, rng.next());
-      session = idFor(seed, KEY.session, s.k, s.i);
-      user = userOfSession(ctx, s.k, s.i);
+      const s = sessionNear(ctx, created, rng.next(), near);
+      session = idFor(seed, KEY.session, s.hi, s.lo);
+      user = userOfSession(ctx, s.hi, s.lo);
     } else {
       user = ctx.userZipf.rank(rng.next());
     }
