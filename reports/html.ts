@@ -10,7 +10,7 @@ import { checkComparable } from './fingerprint.ts';
 import { escapeHtml, formatP, formatBytes, formatChange, formatConfidence, formatMs, formatNumber, formatValue, metricTitle } from './format.ts';
 import { buildTrends, sameRun, type Trend } from './history.ts';
 import { environmentLines } from './markdown.ts';
-import { queryKey } from './metrics.ts';
+import { displayKey, queryKey, varyingParams } from './metrics.ts';
 import type { QueryResult, Results, ScenarioResult } from './schema.ts';
 import { quantileSorted } from './stats.ts';
 import { barChart, boxChart, lineChart, PALETTE, type Box, type Series } from './svg.ts';
@@ -64,11 +64,12 @@ function boxFor(q: QueryResult): Box['q'] {
 }
 
 function distributionSection(s: ScenarioResult, colors: Map<string, string>): string {
+  const varying = varyingParams(s.variants.flatMap((v) => v.queries));
   const keys: string[] = [];
-  for (const v of s.variants) for (const q of v.queries) if (!keys.includes(queryKey(q))) keys.push(queryKey(q));
+  for (const v of s.variants) for (const q of v.queries) if (!keys.includes(displayKey(q, varying))) keys.push(displayKey(q, varying));
   const charts = keys.map((key) => {
     const boxes = s.variants.flatMap((v) => {
-      const q = v.queries.find((x) => queryKey(x) === key);
+      const q = v.queries.find((x) => displayKey(x, varying) === key);
       if (!q) return [];
       const tip = `${v.name}: p50 ${formatMs(q.latencyMs.p50)}, p99 ${formatMs(q.latencyMs.p99)}, ${q.samples} samples${q.samplesMs ? '' : ' (summary only)'}`;
       return [{ label: v.name, q: boxFor(q), color: colors.get(v.name), tip }];
@@ -79,37 +80,37 @@ function distributionSection(s: ScenarioResult, colors: Map<string, string>): st
   return `<h3>Latency distributions</h3><p class="muted">Boxes span p25–p75 with the median marked; whiskers p5–p95 of the raw samples (p50–p99 when only a summary was kept).</p><div class="grid">${charts.join('')}</div>`;
 }
 
-function numericParams(s: ScenarioResult): string[] {
-  const values = new Map<string, Set<number>>();
-  for (const v of s.variants) {
-    for (const q of v.queries) {
-      for (const [k, val] of Object.entries(q.params ?? {})) if (typeof val === 'number') (values.get(k) ?? values.set(k, new Set()).get(k)!).add(val);
-    }
-  }
-  return [...values.entries()].filter(([, set]) => set.size >= 2).map(([k]) => k);
-}
-
-/** p50 against one numeric parameter, one panel per combination of the other parameters. */
+/**
+ * p50 against one parameter, one panel per combination of the other varying parameters.
+ * Numeric parameters (sessions, delayMs) are an axis; text ones (selectivity hour/day/
+ * week/month) are ordered categories in their order of appearance.
+ */
 function paramSection(s: ScenarioResult, colors: Map<string, string>): string {
+  const all = s.variants.flatMap((v) => v.queries);
+  const varying = varyingParams(all);
   const charts: string[] = [];
-  for (const param of numericParams(s)) {
+  for (const param of varying) {
+    const values = [...new Set(all.map((q) => q.params?.[param]).filter((x) => x !== undefined))];
+    const numeric = values.every((x) => typeof x === 'number');
+    const position = (x: string | number | boolean) => (numeric ? (x as number) : values.indexOf(x));
     // A query name counts in the panel key only when it varies the parameter itself;
     // time-index names one query per selectivity, and those belong on one axis.
     const valuesByName = new Map<string, Set<unknown>>();
-    for (const v of s.variants) for (const q of v.queries) if (q.params?.[param] !== undefined) (valuesByName.get(q.name) ?? valuesByName.set(q.name, new Set()).get(q.name)!).add(q.params[param]);
+    for (const q of all) if (q.params?.[param] !== undefined) (valuesByName.get(q.name) ?? valuesByName.set(q.name, new Set()).get(q.name)!).add(q.params[param]);
     const panels = new Map<string, Map<string, Series>>();
     for (const v of s.variants) {
       for (const q of v.queries) {
         const x = q.params?.[param];
-        if (typeof x !== 'number') continue;
-        const others = Object.entries(q.params ?? {}).filter(([k]) => k !== param).sort().map(([k, val]) => `${k}=${val}`);
+        if (x === undefined || !Number.isFinite(q.latencyMs.p50)) continue;
+        const others = Object.entries(q.params ?? {}).filter(([k]) => k !== param && varying.has(k)).sort().map(([k, val]) => `${k}=${val}`);
         const key = [...((valuesByName.get(q.name)?.size ?? 0) >= 2 ? [q.name] : []), ...others].join(' · ') || 'all queries';
         const panel = panels.get(key) ?? panels.set(key, new Map()).get(key)!;
         const series = panel.get(v.name) ?? panel.set(v.name, { name: v.name, points: [], color: colors.get(v.name) }).get(v.name)!;
-        series.points.push({ x, y: q.latencyMs.p50, tip: `${v.name} ${q.name} ${param}=${x}: p50 ${formatMs(q.latencyMs.p50)}` });
+        series.points.push({ x: position(x), y: q.latencyMs.p50, tip: `${v.name} ${q.name} ${param}=${x}: p50 ${formatMs(q.latencyMs.p50)}` });
       }
     }
-    for (const [key, series] of panels) charts.push(lineChart(`p50 by ${param} — ${key}`, [...series.values()], { xLabel: param, yLabel: 'p50 latency (ms)' }));
+    const xTicks = numeric ? undefined : values.map((x, i) => ({ x: i, label: String(x) }));
+    for (const [key, series] of panels) charts.push(lineChart(`p50 by ${param} — ${key}`, [...series.values()], { xLabel: param, yLabel: 'p50 latency (ms)', xLog: numeric ? undefined : false, xTicks }));
   }
   return charts.length === 0 ? '' : `<h3>Latency against parameters</h3><div class="grid">${charts.join('')}</div>`;
 }

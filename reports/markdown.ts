@@ -8,7 +8,7 @@ import { compareResults, type Comparison, type MetricComparison } from './compar
 import { comparisonHeadline } from './compare-table.ts';
 import { checkComparable } from './fingerprint.ts';
 import { formatBytes, formatChange, formatMs, formatNumber, mdCell, metricTitle } from './format.ts';
-import { queryKey } from './metrics.ts';
+import { displayKey, queryKey, varyingParams } from './metrics.ts';
 import type { Results, ScenarioResult } from './schema.ts';
 
 export interface MarkdownOptions {
@@ -59,15 +59,16 @@ function sizesTable(s: ScenarioResult, deltas: Map<string, MetricComparison>): s
 }
 
 function latencyTable(s: ScenarioResult, deltas: Map<string, MetricComparison>): string[] {
+  const varying = varyingParams(s.variants.flatMap((v) => v.queries));
   const keys: string[] = [];
-  for (const v of s.variants) for (const q of v.queries) if (!keys.includes(queryKey(q))) keys.push(queryKey(q));
+  for (const v of s.variants) for (const q of v.queries) if (!keys.includes(displayKey(q, varying))) keys.push(displayKey(q, varying));
   if (keys.length === 0) return [];
   const rows = keys.map((key) => [
     mdCell(key),
     ...s.variants.map((v) => {
-      const q = v.queries.find((x) => queryKey(x) === key);
+      const q = v.queries.find((x) => displayKey(x, varying) === key);
       if (!q) return '–';
-      return withDelta(`${formatMs(q.latencyMs.p50)} / ${formatMs(q.latencyMs.p99)}`, deltas.get(`${s.name}/${v.name}/latency/${key}`));
+      return withDelta(`${formatMs(q.latencyMs.p50)} / ${formatMs(q.latencyMs.p99)}`, deltas.get(`${s.name}/${v.name}/latency/${queryKey(q)}`));
     }),
   ]);
   return ['', '**Latency** (p50 / p99)', '', ...table(['query', ...s.variants.map((v) => v.name)], rows)];

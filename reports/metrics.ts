@@ -44,6 +44,29 @@ export function queryKey(q: Pick<QueryResult, 'name' | 'params'>): string {
   return entries.length === 0 ? q.name : `${q.name}[${entries.map(([k, v]) => `${k}=${v}`).join(';')}]`;
 }
 
+/**
+ * Parameter names that take two or more values across a scenario's queries: the ones
+ * worth showing. A label one variant carries and another lacks (time-index marks forced
+ * index plans with `forced`) would otherwise split one query into two table rows.
+ */
+export function varyingParams(queries: Iterable<Pick<QueryResult, 'params'>>): Set<string> {
+  const seen = new Map<string, Set<string>>();
+  for (const q of queries) {
+    for (const [k, v] of Object.entries(q.params ?? {})) {
+      const set = seen.get(k) ?? new Set<string>();
+      set.add(String(v));
+      seen.set(k, set);
+    }
+  }
+  return new Set([...seen].filter(([, values]) => values.size >= 2).map(([k]) => k));
+}
+
+/** The row key for tables and charts: the name and only the varying parameters. */
+export function displayKey(q: Pick<QueryResult, 'name' | 'params'>, varying: Set<string>): string {
+  const params = Object.fromEntries(Object.entries(q.params ?? {}).filter(([k]) => varying.has(k)));
+  return queryKey({ name: q.name, params });
+}
+
 const COUNT_FIELDS = ['statements', 'roundTrips', 'bytesSent', 'bytesReceived'] as const;
 
 /** Classify a free-form metrics entry (variant.metrics / scenario.metrics) by its name. */

@@ -127,6 +127,8 @@ export interface LineChartOptions {
   /** Log axes (chosen automatically when the positive data span > 20×). */
   xLog?: boolean;
   yLog?: boolean;
+  /** Labelled ticks instead of numeric ones (categories at 0, 1, 2 …). */
+  xTicks?: Array<{ x: number; label: string }>;
   /** x positions to mark with a dashed vertical line (change points). */
   markers?: Array<{ x: number; label: string }>;
 }
@@ -151,7 +153,7 @@ export function lineChart(title: string, series: Series[], opts: LineChartOption
   const y = scale(yLog && y0 > 0 ? y0 * 0.9 : Math.min(0, y0), y1 === y0 ? y1 * 1.1 + 1 : y1 * 1.05, bottom, top, yLog && y0 > 0);
   const grid = [
     ...y.ticks.map((t) => `<line x1="${left}" x2="${W - 14}" y1="${num(y(t))}" y2="${num(y(t))}" stroke="#eee"/><text x="${left - 4}" y="${num(y(t) + 4)}" text-anchor="end" ${FONT} fill="#555">${tickText(t)}</text>`),
-    ...x.ticks.map((t) => `<text x="${num(x(t))}" y="${bottom + 14}" text-anchor="middle" ${FONT} fill="#555">${tickText(t)}</text>`),
+    ...(opts.xTicks ?? x.ticks.map((t) => ({ x: t, label: tickText(t) }))).map((t) => `<text x="${num(x(t.x))}" y="${bottom + 14}" text-anchor="middle" ${FONT} fill="#555">${escapeHtml(t.label)}</text>`),
     `<text x="${(left + W) / 2}" y="${h - 4}" text-anchor="middle" ${FONT} fill="#555">${escapeHtml(opts.xLabel)}${xLog ? ' (log)' : ''}</text>`,
     `<text x="10" y="${(top + bottom) / 2}" transform="rotate(-90 10 ${(top + bottom) / 2})" text-anchor="middle" ${FONT} fill="#555">${escapeHtml(opts.yLabel)}${yLog ? ' (log)' : ''}</text>`,
   ];

@@ -57,6 +57,13 @@ test('the Markdown report has a sizes and a latency table per scenario and the e
   assert.ok(md.length < 20_000, `short enough for a job summary (${md.length} chars)`);
 });
 
+test('a label only some variants carry does not split a query into two rows', () => {
+  const md = renderMarkdown(results);
+  const rows = md.split('\n').filter((l) => l.startsWith('| range-'));
+  assert.equal(rows.map((l) => l.split(' | ')[0]), ['| range-hour[selectivity=hour]', '| range-day[selectivity=day]', '| range-week[selectivity=week]', '| range-month[selectivity=month]']);
+  assert.not.ok(rows.some((l) => l.includes('–')), 'every variant has a value in every row');
+});
+
 test('the Markdown report with a baseline leads with the gate and marks the regressed cell', () => {
   const cur = slowDownQuery(syntheticResults({ sampleSeed: 22 }), 'enum-storage', 'varchar', 'eq-filter', 1.4);
   const md = renderMarkdown(cur, { baseline: results });
@@ -85,7 +92,8 @@ test('the HTML report has every chart kind and no external resource', () => {
   assert.ok(count(html, 'class="bar"') >= 30, 'size bars');
   assert.ok(count(html, 'class="box"') >= 70, 'latency boxes');
   assert.ok(count(html, 'class="series"') >= 20, 'latency-vs-parameter lines');
-  assert.match(html, 'p50 by selectivity');
+  assert.match(html, 'p50 by selectivity — all queries');
+  assert.match(html, '>month</text>', 'text selectivities are ordered categories on the axis');
   assert.match(html, 'p50 by sessions — dashboard · delayMs=2');
   assert.match(html, 'p50 by delayMs — dashboard · sessions=50');
   assert.ok(count(html, '<details class="plan">') > 50, 'plan viewer per query');
