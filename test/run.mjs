@@ -29,7 +29,8 @@ child.on('close', (code, signal) => {
   let failed = Math.max(0, total - passed);
   // A crash before uvu's summary (or a non-zero exit without failures) still fails the run.
   if ((code !== 0 || signal) && failed === 0) failed = 1;
-  if (total === 0 && code === 0) {
+  // Nothing ran and nothing was skipped: a pattern that matched no test is a failure.
+  if (total === 0 && skipped === 0 && code === 0) {
     console.log('no tests ran');
     failed = 1;
   }
