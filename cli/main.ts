@@ -9,11 +9,14 @@ import { printError } from './output.ts';
 import { VERSION } from './version.ts';
 import { register as registerLoad } from './load.ts';
 import { register as registerGenerate } from './generate.ts';
+import { register as registerDrop } from './drop.ts';
+import { register as registerRun } from './run.ts';
+import { register as registerList } from './list.ts';
 import { register as registerCompare } from './compare.ts';
 import { register as registerReport } from './report.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
-const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate, registerCompare, registerReport];
+const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate, registerDrop, registerRun, registerList, registerCompare, registerReport];
 
 function buildProgram(): Command {
   const program = new Command('pgscale')

@@ -1,0 +1,143 @@
+/**
+ * `pgscale run [SCENARIO...]`: load what is missing (data sets are reused when their
+ * parameters match), run the scenarios, write DIR/results.json (validated first),
+ * DIR/report.md and DIR/report.html, and print a short summary. Exit 1 when any
+ * scenario errored (the results are written all the same), 2 on bad usage.
+ */
+import { Option, type Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PgscaleError } from '../db/errors.ts';
+import type { LoadEvent } from '../db/load.ts';
+import { checkSchemaName } from '../db/schema.ts';
+import { type Results, parseResults } from '../reports/schema.ts';
+import { selectScenarios } from '../scenarios/index.ts';
+import { runScenarios } from '../scenarios/runner.ts';
+import { type ConnectionFlags, common, parseInteger } from './options.ts';
+import { info, printJson } from './output.ts';
+import { loadProgress } from './progress.ts';
+import { withTarget } from './session.ts';
+
+/** Default data scale of `pgscale run`: the three scenarios finish in a few minutes on 2 cores. */
+export const DEFAULT_RUN_SCALE = '300k';
+
+export interface RunFlags extends ConnectionFlags {
+  scale: number;
+  seed: number;
+  months: number;
+  jobs: number;
+  out?: string;
+  schemaPrefix: string;
+  queryMs: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('load what is missing, run the scenarios, write results.json, report.md and report.html')
+    .argument('[scenario...]', 'scenarios to run (default: all of them; see pgscale list)')
+    .addOption(common.scale(DEFAULT_RUN_SCALE))
+    .addOption(common.seed())
+    .addOption(common.months())
+    .addOption(common.jobs())
+    .option('--out <dir>', 'folder for results.json, report.md and report.html (default: pgscale-results/<timestamp>)')
+    .option('--schema-prefix <name>', 'first part of the schemas the run creates and reuses (pgscale_<scale>_<seed>_<style>)', 'pgscale')
+    .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)))
+    .addOption(common.databaseUrl())
+    .addOption(common.target())
+    .addOption(common.dataDir())
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addOption(common.debug())
+    .action(async (names: string[], flags: RunFlags) => {
+      // Usage errors first: before any server is started.
+      const scenarios = selectScenarios(names);
+      checkSchemaName(`${flags.schemaPrefix}_x`);
+      const out = resolve(flags.out ?? join('pgscale-results', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)));
+      let progress: ReturnType<typeof loadProgress> | undefined;
+      // One progress display per data set loaded.
+      const onLoadEvent = (e: LoadEvent) => {
+        if (e.type === 'plan') {
+          progress?.stop();
+          progress = loadProgress(flags);
+        }
+        progress?.onEvent(e);
+        if (e.type === 'phase' && e.phase === 'done') progress?.stop();
+      };
+      const t0 = performance.now();
+      const results = await withTarget(flags, async (target) => {
+        info(flags, `run: ${scenarios.map((s) => s.name).join(', ')} at scale ${flags.scale.toLocaleString('en-US')}, seed ${flags.seed} → ${out}`);
+        try {
+          return await runScenarios(target, {
+            data: { scale: flags.scale, seed: flags.seed, months: flags.months },
+            scenarios,
+            jobs: flags.jobs,
+            schemaPrefix: flags.schemaPrefix,
+            latency: { timeMs: flags.queryMs },
+            log: (line) => info(flags, line),
+            onLoadEvent,
+          });
+        } finally {
+          progress?.stop();
+        }
+      });
+      const files = await writeResults(out, results);
+      const seconds = (performance.now() - t0) / 1000;
+      const errored = results.scenarios.filter((s) => s.status === 'errored');
+      if (flags.json) {
+        printJson({
+          out,
+          files,
+          seconds,
+          scenarios: results.scenarios.map((s) => ({ name: s.name, status: s.status, finding: s.finding, durationSeconds: s.durationSeconds, error: s.error })),
+        });
+      } else {
+        info(flags, summaryTable(results, seconds));
+        info(flags, `results: ${files.join(', ')}`);
+      }
+      if (errored.length > 0) process.exitCode = 1;
+    });
+}
+
+/** Validate, then write results.json, report.md and report.html; returns the paths written. */
+export async function writeResults(out: string, results: Results): Promise<string[]> {
+  let valid: Results;
+  try {
+    valid = parseResults(results);
+  } catch (err) {
+    throw new PgscaleError('INTERNAL', `the results document is invalid, nothing written: ${(err as Error).message}`, { cause: err });
+  }
+  mkdirSync(out, { recursive: true });
+  const written: string[] = [];
+  const write = (name: string, text: string) => {
+    writeFileSync(join(out, name), text);
+    written.push(join(out, name));
+  };
+  write('results.json', `${JSON.stringify(valid, null, 2)}\n`);
+  // The renderers live in reports/ (read only the results document).
+  const { renderMarkdown } = await import('../reports/markdown.ts');
+  write('report.md', renderMarkdown(valid));
+  const { renderHtml } = await import('../reports/html.ts');
+  write('report.html', renderHtml(valid));
+  return written;
+}
+
+/** The short table printed at the end of a run. */
+export function summaryTable(r: Results, seconds: number): string {
+  const rows = r.scenarios.map((s) => [s.name, s.status, `${(s.durationSeconds ?? 0).toFixed(1)} s`, String(s.variants.length)]);
+  const header = ['scenario', 'status', 'time', 'variants'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  const floor = r.clientFloor ? `client floor (SELECT 1): p50 ${r.clientFloor.latencyMs.p50.toFixed(3)} ms, p99 ${r.clientFloor.latencyMs.p99.toFixed(3)} ms` : '';
+  return [
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '',
+    ...r.scenarios.map((s) => `${s.status === 'ok' ? '✓' : '✗'} ${s.name}: ${s.finding}${s.error?.sqlstate ? ` [SQLSTATE ${s.error.sqlstate}]` : ''}`),
+    '',
+    floor,
+    `${r.scenarios.length} scenario(s) in ${seconds.toFixed(0)} s; cache: ${r.environment.cacheState ?? 'not stated'}`,
+  ].join('\n');
+}

@@ -1,0 +1,27 @@
+-- Bytes the enum columns take per row, and whole tuples, measured with pg_column_size.
+-- {{sample}} is a TABLESAMPLE clause on large tables (empty on small ones).
+
+-- name: auto_tasks
+SELECT avg(pg_column_size(t.status) + pg_column_size(t.priority) + pg_column_size(t.execution_mode)
+           + pg_column_size(t.risk_level) + pg_column_size(t.intent))::float8 AS enum_bytes,
+       avg(pg_column_size(t.*))::float8 AS tuple_bytes
+  FROM {{schema}}.auto_tasks t {{sample}};
+
+-- name: message_history
+SELECT avg(pg_column_size(t.role) + pg_column_size(t.message_type) + coalesce(pg_column_size(t.llm_provider), 0))::float8 AS enum_bytes,
+       avg(pg_column_size(t.*))::float8 AS tuple_bytes
+  FROM {{schema}}.message_history t {{sample}};
+
+-- name: user_sessions
+SELECT avg(pg_column_size(t.channel) + pg_column_size(t.intent) + pg_column_size(t.memory_type))::float8 AS enum_bytes,
+       avg(pg_column_size(t.*))::float8 AS tuple_bytes
+  FROM {{schema}}.user_sessions t {{sample}};
+
+-- name: open-tasks
+-- Rows in the partial index idx_tasks_status.
+SELECT count(*)::bigint AS n FROM {{schema}}.auto_tasks WHERE {{open_tasks}};
+
+-- name: copy-seconds
+-- Seconds the load's COPY transactions took, summed over chunks (kept in the load log,
+-- so known also for a data set reused from an earlier run).
+SELECT coalesce(sum(seconds), 0)::float8 AS seconds FROM {{schema}}._pgscale_load_log;

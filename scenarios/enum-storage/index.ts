@@ -1,0 +1,187 @@
+/**
+ * enum-storage: the same generated data loaded once per enum style (SMALLINT codes,
+ * VARCHAR names as the design's "before" table, TEXT, a native ENUM), then sizes,
+ * column bytes, load time and query latency side by side. Tests the design's claim
+ * that SMALLINT saves ~40 bytes a row on a table with five enum fields.
+ */
+import type pg from 'pg';
+import { type RelationSize, findSize, tableSizes } from '../../bench/sizes.ts';
+import { quoteIdent, quoteLiteral } from '../../db/quote.ts';
+import { type EnumDomain, type EnumStyle, ENUM_STYLES, code, entries } from '../../generators/enums.ts';
+import type { QueryResult, VariantResult } from '../../reports/schema.ts';
+import type { Scenario, ScenarioContext, ScenarioOutcome } from '../index.ts';
+import { inVariant, measureQuery } from '../measure.ts';
+import { fill, namedStatements, readSql, statement } from '../sql.ts';
+
+const NAME = 'enum-storage';
+const TABLES = ['auto_tasks', 'message_history', 'user_sessions'] as const;
+const QUERIES = ['eq-status', 'eq-status-priority', 'group-by-status', 'order-by-priority', 'name-lookup'] as const;
+/** seed-schema.md: "40 bytes per row = 40 GB per billion rows". */
+const CLAIMED_BYTES = 40;
+/** Above this many rows, column bytes are averaged over a repeatable 1 % block sample. */
+const SAMPLE_ABOVE_ROWS = 2_000_000;
+
+const queriesSql = namedStatements(readSql(import.meta.url, 'queries.sql'));
+const columnsSql = namedStatements(readSql(import.meta.url, 'columns.sql'));
+
+/** The stored form of a name in a style: the code for SMALLINT, the quoted name otherwise. */
+function stored(style: EnumStyle, domain: EnumDomain, name: string): string {
+  return style === 'smallint' ? String(code(domain, name)) : quoteLiteral(name);
+}
+
+/** Name of a stored value: SMALLINT needs a CASE over the domain (the lookup its design needs). */
+function nameOf(style: EnumStyle, domain: EnumDomain, column: string): string {
+  if (style === 'smallint') return `CASE ${column} ${entries(domain).map(([c, n]) => `WHEN ${c} THEN ${quoteLiteral(n)}`).join(' ')} END`;
+  return style === 'enum' ? `${column}::text` : column;
+}
+
+/** The SQL fragments of one style, filled into queries.sql and columns.sql. */
+export function styleFragments(style: EnumStyle, schema: string, sample = ''): Record<string, string> {
+  const f: Record<string, string> = { schema: quoteIdent(schema), sample };
+  for (const [, n] of entries('task_status')) f[`status:${n}`] = stored(style, 'task_status', n);
+  for (const [, n] of entries('task_priority')) f[`priority:${n}`] = stored(style, 'task_priority', n);
+  // Written as db/schema.ts writes the partial index predicate, so the planner can prove it.
+  f.open_tasks = style === 'smallint' ? 'status < 5' : `status IN (${[0, 1, 2, 3, 4].map((c) => stored(style, 'task_status', entries('task_status')[c][1])).join(', ')})`;
+  // SMALLINT codes and ENUM values sort by rank; VARCHAR/TEXT names sort alphabetically.
+  f.priority_rank = style === 'smallint' || style === 'enum' ? 'priority' : `CASE priority ${entries('task_priority').map(([c, n]) => `WHEN ${quoteLiteral(n)} THEN ${c}`).join(' ')} END`;
+  f.status_name = nameOf(style, 'task_status', 't.status');
+  f.priority_name = nameOf(style, 'task_priority', 't.priority');
+  f.execution_mode_name = nameOf(style, 'execution_mode', 't.execution_mode');
+  return f;
+}
+
+interface StyleMeasure {
+  style: EnumStyle;
+  sizes: RelationSize[];
+  enumBytes: Record<(typeof TABLES)[number], number>;
+  tupleBytes: Record<(typeof TABLES)[number], number>;
+  openTasks: number;
+}
+
+async function columnBytes(client: pg.Client, style: EnumStyle, schema: string, rows: Partial<Record<string, number>>) {
+  const enumBytes = {} as StyleMeasure['enumBytes'];
+  const tupleBytes = {} as StyleMeasure['tupleBytes'];
+  for (const t of TABLES) {
+    const sample = (rows[t] ?? 0) > SAMPLE_ABOVE_ROWS ? 'TABLESAMPLE SYSTEM (1) REPEATABLE (1)' : '';
+    const r = await client.query<{ enum_bytes: number; tuple_bytes: number }>(fill(statement(columnsSql, t), styleFragments(style, schema, sample)));
+    enumBytes[t] = r.rows[0].enum_bytes ?? 0;
+    tupleBytes[t] = r.rows[0].tuple_bytes ?? 0;
+  }
+  return { enumBytes, tupleBytes };
+}
+
+async function runStyle(ctx: ScenarioContext, style: EnumStyle): Promise<{ variant: VariantResult; measure: StyleMeasure }> {
+  const where = { scenario: NAME, variant: style };
+  const ds = await inVariant(where, 'load', () => ctx.dataset(style));
+  const schema = ds.schema;
+  const client = await ctx.target.connect();
+  try {
+    // VACUUM before sizing: every variant then has its free-space and visibility maps.
+    await inVariant(where, 'vacuum and prewarm', () => ctx.warm(client, schema, [...TABLES], ['auto_tasks']));
+    const sizes = await inVariant(where, 'sizes', async () => {
+      const out: RelationSize[] = [];
+      for (const t of TABLES) out.push(...(await tableSizes(client, schema, t, ds.summary.rows[t])));
+      return out;
+    });
+    const { enumBytes, tupleBytes } = await inVariant(where, 'column bytes', () => columnBytes(client, style, schema, ds.summary.rows));
+    const frag = styleFragments(style, schema);
+    const openTasks = Number((await client.query<{ n: string }>(fill(statement(columnsSql, 'open-tasks'), frag))).rows[0].n);
+    const copySeconds = (await client.query<{ seconds: number }>(fill(statement(columnsSql, 'copy-seconds'), frag))).rows[0].seconds;
+    const queries: QueryResult[] = [];
+    for (const q of QUERIES) {
+      ctx.log(`${NAME}/${style}: timing ${q}`);
+      queries.push(await measureQuery(client, { name: q, sql: fill(statement(queriesSql, q), frag) }, ctx.latency, { ...where, schema }));
+    }
+    const heap = findSize(sizes, 'auto_tasks', 'table');
+    const idx = findSize(sizes, 'idx_tasks_status', 'index');
+    const metrics: Record<string, number> = {
+      copySeconds,
+      autoTasksEnumBytesPerRow: enumBytes.auto_tasks,
+      autoTasksTupleBytesPerRow: tupleBytes.auto_tasks,
+      autoTasksHeapBytesPerRow: heap?.bytesPerRow ?? 0,
+      messageEnumBytesPerRow: enumBytes.message_history,
+      sessionEnumBytesPerRow: enumBytes.user_sessions,
+      idxTasksStatusBytesPerEntry: idx && openTasks > 0 ? idx.bytes / openTasks : 0,
+    };
+    if (!ds.summary.reused) metrics.loadSeconds = ds.summary.seconds.total;
+    return {
+      variant: { name: style, description: describeStyle(style), sizes, queries, metrics },
+      measure: { style, sizes, enumBytes, tupleBytes, openTasks },
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function describeStyle(style: EnumStyle): string {
+  switch (style) {
+    case 'smallint':
+      return 'enum fields as SMALLINT codes (the design)';
+    case 'varchar':
+      return 'enum fields as VARCHAR names with a CHECK on status (the design\'s "before" table)';
+    case 'text':
+      return 'enum fields as TEXT names';
+    case 'enum':
+      return 'enum fields as native Postgres ENUM types';
+  }
+}
+
+const f1 = (n: number) => n.toFixed(1);
+const gb = (bytesPerRow: number) => `${f1(bytesPerRow)} GB`;
+
+/** The finding and notes, computed from the measures. */
+export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: string; notes: string[]; metrics: Record<string, number> } {
+  const s = m.get('smallint');
+  const v = m.get('varchar');
+  if (!s || !v) return { finding: 'SMALLINT and VARCHAR were not both measured', notes: [], metrics: {} };
+  const heap = (x: StyleMeasure, t: string) => findSize(x.sizes, t, 'table')?.bytesPerRow ?? 0;
+  const total = (x: StyleMeasure, t: string) => findSize(x.sizes, t, 'total')?.bytesPerRow ?? 0;
+  const saved = heap(v, 'auto_tasks') - heap(s, 'auto_tasks');
+  const pct = heap(v, 'auto_tasks') > 0 ? (100 * saved) / heap(v, 'auto_tasks') : 0;
+  const savedTotal = total(v, 'auto_tasks') - total(s, 'auto_tasks');
+  const colSaved = v.enumBytes.auto_tasks - s.enumBytes.auto_tasks;
+  const finding =
+    `SMALLINT saves ${f1(saved)} bytes/row (${f1(pct)} %) on auto_tasks' heap against VARCHAR ` +
+    `(${f1(savedTotal)} with its indexes); the design claims ${CLAIMED_BYTES} — ` +
+    `≈ ${gb(saved)} per billion rows, not ${CLAIMED_BYTES} GB.`;
+  const notes = [
+    `Column bytes (pg_column_size) of the five enum fields: SMALLINT ${f1(s.enumBytes.auto_tasks)}, VARCHAR ${f1(v.enumBytes.auto_tasks)}` +
+      `${m.get('text') ? `, TEXT ${f1(m.get('text')!.enumBytes.auto_tasks)}` : ''}${m.get('enum') ? `, ENUM ${f1(m.get('enum')!.enumBytes.auto_tasks)}` : ''} per row. ` +
+      `A short VARCHAR/TEXT value has a 1-byte varlena header, not 4, and needs no alignment, so 'pending' costs 8 bytes — ` +
+      `the design's 50 bytes assumes values near their declared width; the measured column difference is ${f1(colSaved)} bytes.`,
+    `The heap saving (${f1(saved)} B/row) differs from the column saving (${f1(colSaved)} B) because whole tuples ` +
+      `(${f1(s.tupleBytes.auto_tasks)} vs ${f1(v.tupleBytes.auto_tasks)} B on average) are padded to 8-byte (MAXALIGN) boundaries, ` +
+      `SMALLINT columns align to 2 bytes, each tuple also costs a 4-byte line pointer, and pages hold whole tuples.`,
+    ...(m.get('enum')
+      ? [`A native ENUM stores 4 bytes per value (${f1(m.get('enum')!.enumBytes.auto_tasks)} B for five fields), sorts by declared order, and needs no lookup for names; adding a value is ALTER TYPE, not a data change.`]
+      : []),
+    `idx_tasks_status (status, priority) WHERE status < 5 holds ${s.openTasks.toLocaleString('en-US')} entries: ` +
+      `${f1((findSize(s.sizes, 'idx_tasks_status', 'index')?.bytes ?? 0) / Math.max(1, s.openTasks))} B each with SMALLINT keys, ` +
+      `${f1((findSize(v.sizes, 'idx_tasks_status', 'index')?.bytes ?? 0) / Math.max(1, v.openTasks))} B with VARCHAR — ` +
+      `B-tree deduplication (PostgreSQL 13+) stores each repeated key once per posting list, so wide keys cost far less than per-row arithmetic suggests.`,
+    `message_history (3 enum fields): SMALLINT saves ${f1(heap(v, 'message_history') - heap(s, 'message_history'))} B/row of heap; ` +
+      `user_sessions (3 enum fields): ${f1(heap(v, 'user_sessions') - heap(s, 'user_sessions'))} B/row.`,
+    `Extrapolated to 1 billion auto_tasks rows: heap ${gb(saved)} saved, ${gb(savedTotal)} with indexes (linear in rows; ` +
+      `page fill and index depth make the real figure differ by a few percent).`,
+    `ORDER BY priority on VARCHAR/TEXT sorts names alphabetically (critical < high < low …), so those variants sort by a CASE rank to return the same rows.`,
+  ];
+  return { finding, notes, metrics: { savedBytesPerRow: saved, savedPercent: pct, savedBytesPerRowWithIndexes: savedTotal, claimedBytesPerRow: CLAIMED_BYTES } };
+}
+
+export const enumStorage: Scenario = {
+  name: NAME,
+  description: 'SMALLINT vs VARCHAR vs TEXT vs ENUM enum columns: bytes per row, index size, load time and query latency',
+  hypothesis: 'Storing the five enum fields of auto_tasks as SMALLINT codes instead of VARCHAR names makes rows and indexes smaller with no loss in query speed; the saving is smaller than the design expects because short strings are cheap in Postgres.',
+  claim: 'With 5 enum fields, VARCHAR costs ~50 bytes a row against 10 for SMALLINT: "40 bytes per row = 40 GB per billion rows".',
+  variants: ENUM_STYLES,
+  async run(ctx: ScenarioContext): Promise<ScenarioOutcome> {
+    const variants: VariantResult[] = [];
+    const measures = new Map<EnumStyle, StyleMeasure>();
+    for (const style of ENUM_STYLES) {
+      const { variant, measure } = await runStyle(ctx, style);
+      variants.push(variant);
+      measures.set(style, measure);
+    }
+    return { ...explainFindings(measures), variants };
+  },
+};

@@ -1,0 +1,96 @@
+/**
+ * One measured query as the results record it: latency (tinybench, warmed up), then the
+ * plan of the same query under the same settings (EXPLAIN ANALYZE, BUFFERS, on a warm
+ * cache), and the labels that say what was measured. Failures gain the scenario,
+ * variant and query they came from.
+ */
+import type pg from 'pg';
+import { explain } from '../bench/explain.ts';
+import { type LatencyOptions, type LatencyResult, measureLatency } from '../bench/latency.ts';
+import { toPgscaleError } from '../db/errors.ts';
+import { quoteIdent } from '../db/quote.ts';
+import type { QueryResult } from '../reports/schema.ts';
+
+export type Labels = Record<string, string | number | boolean>;
+
+export interface QuerySpec {
+  /** Stable name (reports and the regression gate key on name + params). */
+  name: string;
+  sql: string;
+  params?: unknown[];
+  /** What this measurement is: selectivity, sessions, delayMs … */
+  labels?: Labels;
+  /** Planner settings for this query only (SET before, RESET after), e.g. { enable_seqscan: 'off' }. */
+  settings?: Record<string, string>;
+}
+
+/** Apply settings for the span of fn, resetting them afterwards (even on failure). */
+export async function withSettings<T>(client: pg.Client, settings: Record<string, string> | undefined, fn: () => Promise<T>): Promise<T> {
+  const entries = Object.entries(settings ?? {});
+  for (const [name, value] of entries) await client.query('SELECT set_config($1, $2, false)', [name, value]);
+  try {
+    return await fn();
+  } finally {
+    for (const [name] of entries) await client.query(`RESET ${quoteIdent(name)}`);
+  }
+}
+
+/** A latency result (plus optional plan and wire counts) as a results-document QueryResult. */
+export function toQueryResult(name: string, latency: LatencyResult, extra: Partial<QueryResult> = {}): QueryResult {
+  return {
+    name,
+    latencyMs: latency.latencyMs,
+    rme: latency.rme,
+    samples: latency.samples,
+    samplesMs: latency.samplesMs,
+    opsPerSecond: latency.opsPerSecond,
+    ...extra,
+  };
+}
+
+/** Where a failure happened, for the error message. */
+export interface MeasureWhere {
+  scenario: string;
+  variant: string;
+  /** Resolve partitions and parent indexes of the plan in this schema. */
+  schema?: string;
+}
+
+/** Error raised inside a variant: keeps the server's SQLSTATE and names the variant. */
+export class VariantError extends Error {
+  readonly variant: string;
+  readonly sqlstate?: string;
+  readonly table?: string;
+  override readonly cause?: unknown;
+  constructor(message: string, opts: { variant: string; sqlstate?: string; table?: string; cause?: unknown }) {
+    super(message);
+    this.name = 'VariantError';
+    this.variant = opts.variant;
+    this.sqlstate = opts.sqlstate;
+    this.table = opts.table;
+    this.cause = opts.cause;
+  }
+}
+
+/** Run a variant's step, turning any failure into a VariantError naming it. */
+export async function inVariant<T>(where: Pick<MeasureWhere, 'scenario' | 'variant'>, step: string, fn: () => Promise<T>, table?: string): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof VariantError) throw err;
+    const e = toPgscaleError(err, { context: `${where.scenario}/${where.variant}: ${step}` });
+    const pgTable = (err as { table?: string }).table;
+    throw new VariantError(e.message, { variant: where.variant, sqlstate: e.sqlstate, table: pgTable ?? table, cause: err });
+  }
+}
+
+/** Measure one query: latency, then its plan, under the spec's settings. */
+export async function measureQuery(client: pg.Client, spec: QuerySpec, latency: LatencyOptions, where: MeasureWhere): Promise<QueryResult> {
+  return inVariant(where, `query ${spec.name}`, () =>
+    withSettings(client, spec.settings, async () => {
+      const l = await measureLatency(spec.name, () => client.query(spec.sql, spec.params), latency);
+      const { plan, summary } = await explain(client, spec.sql, spec.params, { schema: where.schema });
+      return toQueryResult(spec.name, l, { params: spec.labels, plan, planSummary: summary });
+    }),
+  );
+}

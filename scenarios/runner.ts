@@ -1,0 +1,167 @@
+/**
+ * The bench runner: measures the client floor, runs each scenario with a context that
+ * loads (or reuses) the data sets it asks for, records a failing scenario as errored
+ * (with its SQLSTATE and variant) and goes on, and returns one results document with
+ * the environment fingerprint and the load generator's own health.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type pg from 'pg';
+import { type PrewarmMethod, describeCacheState, warmCache } from '../bench/cache.ts';
+import { environmentFingerprint, toolFingerprint } from '../bench/environment.ts';
+import { type LatencyOptions, measureClientFloor, resolveLatencyOptions } from '../bench/latency.ts';
+import { toPgscaleError } from '../db/errors.ts';
+import { type LoadEvent, load } from '../db/load.ts';
+import { createSchema, dropOwnedSchema, inspectSchema, sameData, setState } from '../db/schema.ts';
+import type { Target } from '../db/target.ts';
+import type { EnumStyle } from '../generators/enums.ts';
+import { type DataParams, GENERATOR_VERSION } from '../generators/index.ts';
+import { SCHEMA_VERSION, type Results, type ScenarioResult } from '../reports/schema.ts';
+import type { Dataset, Scenario, ScenarioContext } from './index.ts';
+import { VariantError, toQueryResult } from './measure.ts';
+
+export interface RunOptions {
+  data: DataParams;
+  scenarios: readonly Scenario[];
+  /** Parallel COPY connections for loads. @default 2 */
+  jobs?: number;
+  /** First part of every schema the run creates. @default 'pgscale' */
+  schemaPrefix?: string;
+  latency?: LatencyOptions;
+  log?: (line: string) => void;
+  onLoadEvent?: (e: LoadEvent) => void;
+}
+
+/** `300000` → `300k`, `1000000` → `1m`, `12345` → `12345`: short and exact. */
+export function scaleTag(scale: number): string {
+  for (const [div, unit] of [[1e9, 'b'], [1e6, 'm'], [1e3, 'k']] as const) {
+    if (scale % div === 0) return `${scale / div}${unit}`;
+  }
+  return String(scale);
+}
+
+/** The schema a data set lives in, named by its parameters: `pgscale_300k_1_smallint`. */
+export function datasetSchema(prefix: string, data: DataParams, style: EnumStyle | string): string {
+  return `${prefix}_${scaleTag(data.scale)}_${data.seed}${data.months === 12 ? '' : `_m${data.months}`}_${style}`;
+}
+
+/** Load a data set when missing, reuse it when complete with the same parameters, reload an owned one made otherwise. */
+async function ensureDataset(target: Target, opts: Required<Pick<RunOptions, 'jobs' | 'schemaPrefix'>> & RunOptions, style: EnumStyle): Promise<Dataset> {
+  const schema = datasetSchema(opts.schemaPrefix, opts.data, style);
+  const client = await target.connect();
+  let fresh = false;
+  try {
+    const info = await inspectSchema(client, schema);
+    // Named by its parameters, so a mismatch means a stale generator version: reload it.
+    if (info.owned && info.params && !sameData(info.params, { ...opts.data, enums: style, generatorVersion: GENERATOR_VERSION })) fresh = true;
+  } finally {
+    await client.end();
+  }
+  opts.log?.(`data set ${schema}: ${fresh ? 'made with other parameters — reloading' : 'loading or reusing'}`);
+  const summary = await load(target, { schema, data: opts.data, enums: style, jobs: opts.jobs, fresh, onEvent: opts.onLoadEvent });
+  opts.log?.(
+    summary.reused
+      ? `data set ${schema}: reused (${summary.totalRows.toLocaleString('en-US')} rows)`
+      : `data set ${schema}: loaded ${summary.totalRows.toLocaleString('en-US')} rows in ${summary.seconds.total.toFixed(1)} s`,
+  );
+  return { schema, style, summary };
+}
+
+/** A failure as the results record it. */
+function errorOf(err: unknown): NonNullable<ScenarioResult['error']> {
+  if (err instanceof VariantError) return { message: err.message, sqlstate: err.sqlstate, variant: err.variant, table: err.table };
+  const e = toPgscaleError(err);
+  return { message: e.message, sqlstate: e.sqlstate, table: (err as { table?: string }).table };
+}
+
+/** Run the scenarios and return the results document (validate it before writing). */
+export async function runScenarios(target: Target, options: RunOptions): Promise<Results> {
+  const opts = { ...options, jobs: options.jobs ?? 2, schemaPrefix: options.schemaPrefix ?? 'pgscale' };
+  const log = opts.log ?? (() => {});
+  const latency = resolveLatencyOptions(opts.latency);
+  const startedAt = new Date().toISOString();
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const cpu0 = process.cpuUsage();
+  const methods = new Set<PrewarmMethod>();
+  const datasets = new Map<EnumStyle, Promise<Dataset>>();
+  const admin = await target.connect();
+  // A server that goes away mid-run surfaces on the next query; never as an unhandled event.
+  admin.on('error', (err) => log(`connection error: ${err.message}`));
+  try {
+    // Fingerprint first: the settings in effect while measuring.
+    const environment = await environmentFingerprint(admin, target);
+    const ctx: ScenarioContext = {
+      target,
+      data: Object.freeze({ ...opts.data }),
+      jobs: opts.jobs,
+      latency,
+      dataset(style) {
+        let d = datasets.get(style);
+        if (!d) {
+          d = ensureDataset(target, opts, style);
+          // A failed load is retried by the next scenario that asks, not cached.
+          d.catch(() => datasets.delete(style));
+          datasets.set(style, d);
+        }
+        return d;
+      },
+      async scratchSchema(suffix) {
+        const schema = datasetSchema(opts.schemaPrefix, opts.data, suffix);
+        await dropOwnedSchema(admin, schema);
+        await createSchema(admin, schema, { ...opts.data, enums: 'smallint', generatorVersion: GENERATOR_VERSION });
+        await setState(admin, schema, 'complete');
+        return schema;
+      },
+      async dropScratch(schema) {
+        await dropOwnedSchema(admin, schema);
+      },
+      async warm(client: pg.Client, schema: string, tables: string[], prewarm?: string[]) {
+        const report = await warmCache(client, schema, tables, { prewarm });
+        methods.add(report.method);
+        if (report.fallbackReason) log(`cache: ${report.fallbackReason}; warming with a sequential read instead`);
+        return report;
+      },
+      log,
+    };
+
+    log(`client floor: timing SELECT 1`);
+    const floor = await measureClientFloor(admin, latency);
+    const scenarios: ScenarioResult[] = [];
+    for (const s of opts.scenarios) {
+      const t0 = performance.now();
+      log(`scenario ${s.name}: ${s.description}`);
+      const base = { name: s.name, description: s.description, hypothesis: s.hypothesis, claim: s.claim };
+      try {
+        const out = await s.run(ctx);
+        scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, durationSeconds: (performance.now() - t0) / 1000 });
+        log(`scenario ${s.name}: ${out.finding}`);
+      } catch (err) {
+        const error = errorOf(err);
+        scenarios.push({ ...base, status: 'errored', finding: `errored: ${error.message}`, error, variants: [], durationSeconds: (performance.now() - t0) / 1000 });
+        log(`scenario ${s.name}: errored — ${error.message}${error.sqlstate ? ` [SQLSTATE ${error.sqlstate}]` : ''}`);
+      }
+    }
+    lag.disable();
+    const cpu = process.cpuUsage(cpu0);
+    environment.cacheState = describeCacheState(methods);
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      tool: toolFingerprint(),
+      environment,
+      params: { scale: opts.data.scale, seed: opts.data.seed, months: opts.data.months, generatorVersion: GENERATOR_VERSION },
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      clientFloor: toQueryResult('SELECT 1', floor),
+      loadGenerator: {
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        eventLoopLagP99Ms: lag.percentile(99) / 1e6,
+        eventLoopLagMaxMs: lag.max / 1e6,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      },
+      scenarios,
+    };
+  } finally {
+    lag.disable();
+    await admin.end().catch(() => undefined);
+  }
+}
