@@ -28,6 +28,8 @@ export interface CacheOptions {
   skipVacuum?: boolean;
   /** Try pg_prewarm (CREATE EXTENSION IF NOT EXISTS needs rights). @default true */
   usePrewarm?: boolean;
+  /** The tables to read into the cache (a subset of `tables`: the others are only vacuumed). @default all of them */
+  prewarm?: string[];
 }
 
 /** The schema pg_prewarm lives in, installing it when allowed; a reason string when not. */
@@ -67,15 +69,15 @@ async function leafRelations(client: pg.Client, tables: string[]): Promise<Array
 }
 
 /**
- * VACUUM ANALYZE the tables (schema-qualified names), then read them and their indexes
- * into the cache. Returns what was done, for the results.
+ * VACUUM ANALYZE the tables of `schema`, then read them (or the `prewarm` subset) and
+ * their indexes into the cache. Returns what was done, for the results.
  */
 export async function warmCache(client: pg.Client, schema: string, tables: string[], opts: CacheOptions = {}): Promise<CacheReport> {
   const t0 = performance.now();
   const names = tables.map((t) => qualified(schema, t));
   // VACUUM cannot run in a transaction block; one statement per table keeps errors precise.
   if (!opts.skipVacuum) for (const n of names) await client.query(`VACUUM (ANALYZE) ${n}`);
-  const leaves = await leafRelations(client, names);
+  const leaves = await leafRelations(client, (opts.prewarm ?? tables).map((t) => qualified(schema, t)));
   let method: PrewarmMethod = 'none';
   let fallbackReason: string | undefined;
   let blocks = 0;
