@@ -11,7 +11,7 @@ import { renderComparisonMarkdown } from '../reports/compare-table.ts';
 import { loadHistory, loadResults, parseJsonFile } from '../reports/load.ts';
 import { applyConfigFile, applyThresholdFlag, DEFAULT_GATE_CONFIG, type GateConfig } from '../reports/thresholds.ts';
 import { common } from './options.ts';
-import { info } from './output.ts';
+import { info, writeStdout } from './output.ts';
 
 interface CompareFlags {
   threshold?: string;
@@ -30,14 +30,6 @@ function resolveConfig(flags: CompareFlags): GateConfig {
   if (flags.config) config = applyConfigFile(config, parseJsonFile(flags.config, 'gate config'), `gate config ${flags.config}`);
   if (flags.threshold) config = applyThresholdFlag(config, flags.threshold);
   return Object.freeze(config);
-}
-
-/**
- * Write to stdout and wait until it is handed to the OS: main ends with process.exit(),
- * which would cut a large document written to a pipe short.
- */
-function emit(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
 }
 
 export function register(program: Command): void {
@@ -66,7 +58,7 @@ export function register(program: Command): void {
       }
       const comparison = compareResults(baseline, current, { config, history });
       for (const w of comparison.warnings) info(flags, `compare: warning: ${w}`);
-      await emit(flags.json || flags.format === 'json' ? JSON.stringify(comparison, null, 2) + '\n' : renderComparisonMarkdown(comparison, { changedOnly: flags.changedOnly }));
+      await writeStdout(flags.json || flags.format === 'json' ? JSON.stringify(comparison, null, 2) + '\n' : renderComparisonMarkdown(comparison, { changedOnly: flags.changedOnly }));
       if (comparison.regressed) {
         info(flags, `compare: ${comparison.counts.regressed} metric(s) regressed`);
         process.exitCode = 1;

@@ -2,21 +2,16 @@
 import type { Command } from 'commander';
 import { PgscaleError } from '../db/errors.ts';
 import { dropOwnedSchema, inspectSchema } from '../db/schema.ts';
-import { type ConnectionFlags, common } from './options.ts';
-import { info } from './output.ts';
+import { type ConnectionFlags, connectionOptions } from './options.ts';
+import { info, printJson } from './output.ts';
 import { withTarget } from './session.ts';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('drop')
     .description('drop schemas pgscale created (refuses any schema it did not create)')
-    .argument('<schema...>', 'schema names, e.g. pgscale')
-    .addOption(common.databaseUrl())
-    .addOption(common.target())
-    .addOption(common.dataDir())
-    .addOption(common.quiet())
-    .addOption(common.debug())
-    .action(async (schemas: string[], flags: ConnectionFlags) => {
+    .argument('<schema...>', 'schema names, e.g. pgscale');
+  connectionOptions(cmd).action(async (schemas: string[], flags: ConnectionFlags) => {
       await withTarget(flags, async (target) => {
         const client = await target.connect();
         try {
@@ -26,6 +21,7 @@ export function register(program: Command): void {
             await dropOwnedSchema(client, schema);
             info(flags, `dropped schema ${schema}`);
           }
+          if (flags.json) printJson({ dropped: schemas });
         } finally {
           await client.end();
         }

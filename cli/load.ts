@@ -1,13 +1,13 @@
 /** `pgscale load`: generate the platform's data set and COPY it into an owned schema. */
 import type { Command } from 'commander';
 import { type LoadSummary, load } from '../db/load.ts';
-import { type LoadFlags, common } from './options.ts';
+import { type LoadFlags, common, connectionOptions } from './options.ts';
 import { info, printJson } from './output.ts';
 import { loadProgress } from './progress.ts';
 import { withTarget } from './session.ts';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('load')
     .description('generate the data set and load it with parallel COPY (resumable)')
     .addOption(common.scale())
@@ -16,14 +16,8 @@ export function register(program: Command): void {
     .addOption(common.enums())
     .addOption(common.jobs())
     .addOption(common.schema())
-    .option('--fresh', 'drop the schema (only if pgscale created it) and load anew')
-    .addOption(common.databaseUrl())
-    .addOption(common.target())
-    .addOption(common.dataDir())
-    .addOption(common.json())
-    .addOption(common.quiet())
-    .addOption(common.debug())
-    .action(async (flags: LoadFlags) => {
+    .option('--fresh', 'drop the schema (only if pgscale created it) and load anew');
+  connectionOptions(cmd).action(async (flags: LoadFlags) => {
       const summary = await withTarget(flags, async (target) => {
         info(flags, `load: scale ${flags.scale} messages, seed ${flags.seed}, ${flags.months} months, enums ${flags.enums}, ${flags.jobs} jobs → schema ${flags.schema}`);
         const progress = loadProgress(flags);

@@ -2,7 +2,7 @@
  * Options are resolved once, at the edge (flags → env → defaults), validated with a
  * message that says what to do, and passed down frozen.
  */
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { PgscaleError } from '../db/errors.ts';
 import type { EnumStyle } from '../generators/enums.ts';
@@ -50,6 +50,17 @@ export const common = {
   jobs: () => new Option('--jobs <n>', 'parallel COPY connections (default: CPU count)').default(availableParallelism()).argParser(parseInteger('--jobs', 1, 64)),
   schema: () => new Option('--schema <name>', 'the schema pgscale creates and owns').default('pgscale'),
 };
+
+/** Add the flags every command that talks to Postgres accepts (target, output, debug). */
+export function connectionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(common.databaseUrl())
+    .addOption(common.target())
+    .addOption(common.dataDir())
+    .addOption(common.json())
+    .addOption(common.quiet())
+    .addOption(common.debug());
+}
 
 /** Flags every command that talks to Postgres accepts. */
 export interface ConnectionFlags {

@@ -21,6 +21,14 @@ export function printJson(doc: unknown): void {
   process.stdout.write(redactSecrets(JSON.stringify(doc, null, 2)) + '\n');
 }
 
+/**
+ * Write a document to stdout and wait until it is handed to the OS, so a large one
+ * written to a pipe is whole before the process exits.
+ */
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}
+
 /** One clear message and a hint; the stack only with --debug. */
 export function printError(err: unknown, debug: boolean): void {
   const e = err instanceof PgscaleError ? err : toPgscaleError(err);

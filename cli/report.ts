@@ -14,7 +14,7 @@ import { loadHistory, loadResults } from '../reports/load.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
 import type { Results } from '../reports/schema.ts';
 import { common } from './options.ts';
-import { info } from './output.ts';
+import { info, writeStdout } from './output.ts';
 
 const FORMATS = ['md', 'html', 'json', 'github-smaller', 'github-bigger', 'bencher'] as const;
 type Format = (typeof FORMATS)[number];
@@ -48,14 +48,6 @@ function render(format: Format, results: Results, baseline: Results | undefined,
   }
 }
 
-/**
- * Write to stdout and wait until it is handed to the OS: main ends with process.exit(),
- * which would cut a large document written to a pipe short.
- */
-function emit(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
-}
-
 export function register(program: Command): void {
   program
     .command('report')
@@ -82,7 +74,7 @@ export function register(program: Command): void {
       }
       const text = render(flags.format, results, baseline, history);
       if (!flags.out) {
-        await emit(text);
+        await writeStdout(text);
         return;
       }
       try {

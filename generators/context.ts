@@ -12,6 +12,8 @@ import { type Pools, poolsFor } from './pools.ts';
 import type { CopyWriter } from './copytext.ts';
 import { fmix32, hash01, type Pair, permute64 } from './rng.ts';
 
+const TAB = Buffer.from('\t');
+
 /** Keys that separate the id spaces and random streams of each table. */
 export const KEY = {
   user: 0x75736572,
@@ -42,6 +44,8 @@ export interface GenContext {
   pools: Pools;
   /** Encoded value of each enum code for the chosen style (digits or the name). */
   enumBytes: Record<EnumDomain, Buffer[]>;
+  /** Per pool entry, `role\ttype\tcontent\ttokens\t` of a text message, encoded once. */
+  segments: { user: Buffer[]; assistant: Buffer[] };
   /** Conversation chunks (for tables that reference sessions). */
   conversationChunks: Chunk[];
   /** Per month: [first, last] index into conversationChunks (-1 when the month has none). */
@@ -70,12 +74,16 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     if (span[0] < 0) span[0] = idx;
     span[1] = idx;
   });
+  const pools = poolsFor(params.seed);
+  const segment = (role: number, e: { bytes: Buffer; tokens: number }) =>
+    Buffer.concat([enumBytes.message_role[role], TAB, enumBytes.message_type[0], TAB, e.bytes, TAB, Buffer.from(String(e.tokens)), TAB]);
   return {
     params,
     counts,
     style,
-    pools: poolsFor(params.seed),
+    pools,
     enumBytes,
+    segments: { user: pools.userMessages.map((e) => segment(1, e)), assistant: pools.assistantMessages.map((e) => segment(2, e)) },
     conversationChunks,
     monthChunks,
     userZipf: new Zipf(counts.users, SKEW.users),

@@ -106,23 +106,29 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
               : role === ROLE.tool
                 ? pools.toolMessages
                 : pools.systemMessages;
-        const entry = pool[crng.int(pool === pools.userMessages || pool === pools.assistantMessages ? POOL_SIZE : pool.length)];
+        const entryIndex = crng.int(pool === pools.userMessages || pool === pools.assistantMessages ? POOL_SIZE : pool.length);
+        const entry = pool[entryIndex];
         const mtype = isUser ? DIST.userMessageType.pick(crng.next()) : DIST.assistantMessageType.pick(crng.next());
         mw.raw(pre);
         writeId(mw, seed, KEY.message, c.k, msgSeq);
         mw.tab();
         mw.int(j);
         mw.tab();
-        mw.raw(E.message_role[role]);
-        mw.tab();
-        mw.raw(E.message_type[mtype]);
-        mw.tab();
+        if (mtype === 0 && (role === ROLE.user || role === ROLE.assistant)) {
+          // The common rows: role, type, content and tokens pre-encoded as one segment.
+          mw.raw((role === ROLE.user ? ctx.segments.user : ctx.segments.assistant)[entryIndex]);
+        } else {
+          mw.raw(E.message_role[role]);
+          mw.tab();
+          mw.raw(E.message_type[mtype]);
+          mw.tab();
+          mw.raw(entry.bytes);
+          mw.tab();
+          mw.int(entry.tokens);
+          mw.tab();
+        }
         if (role === ROLE.assistant || role === ROLE.tool) mw.raw(E.llm_provider[provider]);
         else mw.nil();
-        mw.tab();
-        mw.raw(entry.bytes);
-        mw.tab();
-        mw.int(Math.ceil(entry.chars / 4) + crng.int(8));
         mw.tab();
         mw.bool(!(role === ROLE.assistant && crng.chance(0.03)));
         mw.tab();

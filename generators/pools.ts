@@ -23,10 +23,12 @@ import { faker as fakerRU } from '@faker-js/faker/locale/ru';
 import { faker as fakerZH_CN } from '@faker-js/faker/locale/zh_CN';
 import { escapeCopyText } from './copytext.ts';
 
-/** One pool entry: COPY-escaped bytes and the size of the raw text. */
+/** One pool entry: COPY-escaped bytes, the size of the raw text, and its LLM token count. */
 export interface Entry {
   bytes: Buffer;
   chars: number;
+  /** About four characters a token, with a little jitter: fixed per entry. */
+  tokens: number;
 }
 
 export interface Pools {
@@ -53,8 +55,8 @@ const FOREIGN: Faker[] = [fakerJA, fakerRU, fakerAR, fakerZH_CN, fakerKO, fakerH
 const NAME_LOCALES: Faker[] = [fakerEN, fakerEN, fakerEN, fakerDE, fakerFR, fakerES, fakerPT_BR, fakerJA, fakerRU, fakerAR, fakerZH_CN, fakerKO];
 const LOCALE_CODES = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'pt-BR', 'ja-JP', 'ru-RU', 'ar-SA', 'zh-CN', 'ko-KR', 'he-IL'];
 
-function entry(s: string): Entry {
-  return { bytes: Buffer.from(escapeCopyText(s), 'utf8'), chars: s.length };
+function entry(s: string, i = s.length): Entry {
+  return { bytes: Buffer.from(escapeCopyText(s), 'utf8'), chars: s.length, tokens: Math.ceil(s.length / 4) + (Math.imul(i, 2654435761) >>> 29) };
 }
 
 function userMessage(f: Faker): string {

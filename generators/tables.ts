@@ -17,7 +17,7 @@ export const TABLES = {
   },
   message_history: {
     group: 'conversations',
-    columns: ['session_id', 'tenant_id', 'user_id', 'id', 'message_index', 'role', 'message_type', 'llm_provider', 'content', 'token_count', 'is_read', 'created_at'],
+    columns: ['session_id', 'tenant_id', 'user_id', 'id', 'message_index', 'role', 'message_type', 'content', 'token_count', 'llm_provider', 'is_read', 'created_at'],
   },
   auto_tasks: {
     group: 'tasks',

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GROUP_TABLES, chunkPlan, deriveCounts, generateChunk, generateTable, makeContext } from '../../generators/index.ts';
+import { GROUP_TABLES, TABLES, chunkPlan, deriveCounts, generateChunk, generateTable, makeContext } from '../../generators/index.ts';
 import type { RowCounts } from '../../generators/index.ts';
 import { apportion, zipfRank } from '../../generators/distributions.ts';
 import { Rng } from '../../generators/rng.ts';
@@ -62,7 +62,8 @@ test('messages of a session follow in time with increasing message_index', () =>
   const roles = lines.map((l) => l.split('\t')[5]);
   assert.ok(roles.filter((r) => r === 'user').length > lines.length * 0.35, 'users write a good share of messages');
   assert.ok(roles.filter((r) => r === 'assistant').length > lines.length * 0.35, 'assistants answer');
-  const texts = lines.map((l) => l.split('\t')[8]);
+  const content = TABLES.message_history.columns.indexOf('content');
+  const texts = lines.map((l) => l.split('\t')[content]);
   assert.ok(texts.some((t) => t.includes('\\t')), 'some text carries tabs');
   assert.ok(texts.some((t) => t.includes('\\n')), 'some text carries newlines');
   assert.ok(texts.some((t) => t.includes('\\\\')), 'some text carries backslashes');
