@@ -17,6 +17,9 @@ export interface ProxyCounters {
   roundTrips: number;
   /** Query ('Q') and Execute ('E') messages; undefined once a stream is encrypted. */
   statements: number | undefined;
+  /** Chunks forwarded, and the mean time each was actually held (ms): the delay really applied. */
+  chunks: number;
+  meanHeldMs: number;
 }
 
 export interface DelayProxy {
@@ -103,13 +106,14 @@ function waitUntil(due: number, then: () => void): void {
 }
 
 /** One direction of one connection: chunks leave `delayMs` after they arrived, in order. */
-function delayedPipe(from: Socket, to: Socket, delayMs: number, onChunk: (buf: Buffer) => void): void {
-  const queue: Array<{ buf: Buffer; due: number }> = [];
+function delayedPipe(from: Socket, to: Socket, delayMs: number, onChunk: (buf: Buffer) => void, onSent: (heldMs: number) => void): void {
+  const queue: Array<{ buf: Buffer; due: number; at: number }> = [];
   let waiting = false;
   const pump = () => {
     waiting = false;
     while (queue.length > 0 && queue[0].due <= performance.now()) {
-      const { buf } = queue.shift()!;
+      const { buf, at } = queue.shift()!;
+      onSent(performance.now() - at);
       if (!to.destroyed && !to.write(buf)) {
         from.pause();
         to.once('drain', () => from.resume());
@@ -123,13 +127,15 @@ function delayedPipe(from: Socket, to: Socket, delayMs: number, onChunk: (buf: B
   from.on('data', (buf: Buffer) => {
     onChunk(buf);
     if (delayMs <= 0 && queue.length === 0) {
+      onSent(0);
       if (!to.write(buf)) {
         from.pause();
         to.once('drain', () => from.resume());
       }
       return;
     }
-    queue.push({ buf, due: performance.now() + delayMs });
+    const at = performance.now();
+    queue.push({ buf, due: at + delayMs, at });
     if (!waiting) {
       waiting = true;
       waitUntil(queue[0].due, pump);
@@ -144,7 +150,11 @@ function delayedPipe(from: Socket, to: Socket, delayMs: number, onChunk: (buf: B
 
 /** Start a proxy on 127.0.0.1 (a free port) in front of `upstream`. */
 export async function startDelayProxy(opts: DelayProxyOptions): Promise<DelayProxy> {
-  const counters: ProxyCounters = { bytesToServer: 0, bytesToClient: 0, roundTrips: 0, statements: 0 };
+  const counters = { bytesToServer: 0, bytesToClient: 0, roundTrips: 0, statements: 0 as number | undefined, chunks: 0, heldMs: 0 };
+  const sent = (heldMs: number) => {
+    counters.chunks++;
+    counters.heldMs += heldMs;
+  };
   let lastFromClient = false;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
@@ -168,12 +178,12 @@ export async function startDelayProxy(opts: DelayProxyOptions): Promise<DelayPro
       lastFromClient = true;
       frontend.feed(buf);
       if (frontend.encrypted) counters.statements = undefined;
-    });
+    }, sent);
     delayedPipe(upstream, client, opts.delayMs, (buf) => {
       counters.bytesToClient += buf.length;
       lastFromClient = false;
       frontend.serverAnswered(buf[0]);
-    });
+    }, sent);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -185,11 +195,20 @@ export async function startDelayProxy(opts: DelayProxyOptions): Promise<DelayPro
     host: '127.0.0.1',
     port,
     delayMs: opts.delayMs,
-    counters: () => ({ ...counters }),
+    counters: () => ({
+      bytesToServer: counters.bytesToServer,
+      bytesToClient: counters.bytesToClient,
+      roundTrips: counters.roundTrips,
+      statements: counters.statements,
+      chunks: counters.chunks,
+      meanHeldMs: counters.chunks > 0 ? counters.heldMs / counters.chunks : 0,
+    }),
     reset() {
       counters.bytesToServer = 0;
       counters.bytesToClient = 0;
       counters.roundTrips = 0;
+      counters.chunks = 0;
+      counters.heldMs = 0;
       if (counters.statements !== undefined) counters.statements = 0;
       lastFromClient = false;
     },

@@ -112,7 +112,9 @@ export async function measureLatency(name: string, fn: () => Promise<unknown>, o
     throws: true,
     signal: controller.signal,
   });
-  bench.add(name, fn);
+  // Say it is async: tinybench would otherwise call fn once, un-awaited, to find out —
+  // an extra query racing the warm-up on the same connection.
+  bench.add(name, fn, { async: true });
   // The cap covers warm-up and timed phase together: a regime change mid-run cannot stall it.
   const timer = setTimeout(() => controller.abort(), o.hardCapMs + o.warmupMs);
   try {

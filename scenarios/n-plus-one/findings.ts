@@ -12,7 +12,7 @@ function kb(n: number | undefined): string {
 }
 
 /** Finding, notes and scenario metrics for the busiest user measured. */
-export function describeFindings(variants: VariantResult[], users: PickedUser[]): { finding: string; notes: string[]; metrics: Record<string, number> } {
+export function describeFindings(variants: VariantResult[], users: PickedUser[], applied: ReadonlyMap<number, number> = new Map()): { finding: string; notes: string[]; metrics: Record<string, number> } {
   const busiest = [...users].sort((a, b) => b.wanted - a.wanted)[0];
   if (!busiest) return { finding: 'no user with sessions was found in the data set', notes: [], metrics: {} };
   const name = `sessions-${busiest.wanted}`;
@@ -31,7 +31,10 @@ export function describeFindings(variants: VariantResult[], users: PickedUser[])
   const perSession = variants.find((v) => v.name === 'n-plus-one')?.queries.find((q) => q.name === name)?.planSummary;
   const notes = [
     `Delays are added per direction by an in-process TCP proxy (a round trip gains twice the delay); delayMs=0 is a direct loopback connection. ` +
-      `Statements (Query/Execute messages) and round trips (client turns) are counted on the wire by the proxy, not by the code issuing them.`,
+      `Statements (Query/Execute messages) and round trips (client turns) are counted on the wire by the proxy, not by the code issuing them.` +
+      (applied.size > 0
+        ? ` Delay really applied per chunk (mean): ${[...applied].map(([d, a]) => `${a.toFixed(2)} ms for ${d} ms requested`).join(', ')} — Node timers and CPU scheduling overshoot on a busy machine.`
+        : ''),
     `Bytes received for that user: N+1 ${kb(n1(0)?.bytesReceived)}, JOIN ${kb(jn(0)?.bytesReceived)} (session columns repeated on every message row), ` +
       `json_agg ${kb(ag(0)?.bytesReceived)} (${ms(ag(0)?.latencyMs.p50)} direct, ${ms(ag(2)?.latencyMs.p50)} at 2 ms).`,
     ...users
@@ -44,5 +47,6 @@ export function describeFindings(variants: VariantResult[], users: PickedUser[])
       ? [`The per-session query filters on session_id only, so it cannot prune monthly partitions: each of the N queries probes ${perSession.partitionsScanned} partition indexes (${(perSession.nodeTypes ?? []).join(', ')}).`]
       : []),
   ];
-  return { finding, notes, metrics: { speedupJoinVsNPlusOneDirect: speed0, speedupJoinVsNPlusOneDelay2: speed2, busiestUserSessions: busiest.sessions } };
+  const appliedMetrics = Object.fromEntries([...applied].map(([d, a]) => [`appliedDelay${String(d).replace('.', '_')}`, a]));
+  return { finding, notes, metrics: { speedupJoinVsNPlusOneDirect: speed0, speedupJoinVsNPlusOneDelay2: speed2, busiestUserSessions: busiest.sessions, ...appliedMetrics } };
 }

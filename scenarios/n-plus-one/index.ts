@@ -6,7 +6,7 @@
  * direction, because loopback hides what a round trip costs on a network.
  */
 import pg from 'pg';
-import { type DelayProxy, startDelayProxy, upstreamOf, viaProxy } from '../../bench/delay-proxy.ts';
+import { type DelayProxy, type ProxyCounters, startDelayProxy, upstreamOf, viaProxy } from '../../bench/delay-proxy.ts';
 import { explain } from '../../bench/explain.ts';
 import { measureLatency } from '../../bench/latency.ts';
 import { type RelationSize, tableSizes } from '../../bench/sizes.ts';
@@ -87,6 +87,23 @@ function listen(ctx: ScenarioContext, client: pg.Client): pg.Client {
   return client;
 }
 
+/** The delay each proxy really applied while latency was measured (timers and scheduling overshoot). */
+class HeldDelays {
+  private readonly byDelay = new Map<number, { chunks: number; heldMs: number }>();
+
+  add(delayMs: number, c: Pick<ProxyCounters, 'chunks' | 'meanHeldMs'>): void {
+    const t = this.byDelay.get(delayMs) ?? { chunks: 0, heldMs: 0 };
+    t.chunks += c.chunks;
+    t.heldMs += c.meanHeldMs * c.chunks;
+    this.byDelay.set(delayMs, t);
+  }
+
+  /** Requested delay → mean applied delay per chunk, in ms. */
+  applied(): Map<number, number> {
+    return new Map([...this.byDelay].map(([d, t]) => [d, t.chunks > 0 ? t.heldMs / t.chunks : 0]));
+  }
+}
+
 async function closeLink(l: Link): Promise<void> {
   await l.client.end().catch(() => undefined);
   await l.proxy?.close();
@@ -130,6 +147,7 @@ export const nPlusOne: Scenario = {
         delayed.push(l);
       }
 
+      const held = new HeldDelays();
       const variants: VariantResult[] = [];
       for (const variant of VARIANTS) {
         const where = { scenario: NAME, variant };
@@ -144,7 +162,9 @@ export const nPlusOne: Scenario = {
           );
           for (const link of [direct, ...delayed]) {
             ctx.log(`${NAME}/${variant}: user with ${u.sessions} sessions, ${link.delayMs ? `${link.delayMs} ms per direction` : 'direct'}`);
+            link.proxy?.reset();
             const latency = await inVariant(where, `${name} at ${link.delayMs} ms`, () => measureLatency(name, () => op(link.client, u.userId), ctx.latency));
+            if (link.proxy) held.add(link.delayMs, link.proxy.counters());
             // Count one operation on the wire: through this link's proxy, or the zero-delay one for direct.
             const countLink = link.proxy ? link : counter;
             countLink.proxy!.reset();
@@ -165,7 +185,8 @@ export const nPlusOne: Scenario = {
         }
         variants.push({ name: variant, description: describe(variant), sizes, queries, metrics: {} });
       }
-      return { ...describeFindings(variants, users), variants };
+      const found = describeFindings(variants, users, held.applied());
+      return { ...found, variants };
     } finally {
       for (const l of links) await closeLink(l);
     }

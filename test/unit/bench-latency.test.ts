@@ -48,6 +48,20 @@ test('measureLatency records one probe when a single execution breaks the hard c
   assert.is(r.state, 'capped');
 });
 
+test('measureLatency never runs two executions at once (one connection, one query at a time)', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const op = () => {
+    inFlight++;
+    most = Math.max(most, inFlight);
+    return sleep(1).then(() => {
+      inFlight--;
+    });
+  };
+  await measureLatency('overlap', op, { timeMs: 50, warmupMs: 10 });
+  assert.is(most, 1);
+});
+
 test('measureLatency rethrows the operation error', async () => {
   let calls = 0;
   const fail = async () => {

@@ -42,8 +42,12 @@ test('the proxy adds its delay in each direction: a round trip grows by about tw
   const viaP = await open(proxy.port);
   try {
     const base = await pingMedian(direct, 15);
+    proxy.reset();
     const delayed = await pingMedian(viaP, 15);
     assert.ok(delayed - base >= 3.8, `added ${(delayed - base).toFixed(2)} ms, expected ≥ 4`);
+    const c = proxy.counters();
+    assert.is(c.chunks, 30, 'one chunk each way per ping');
+    assert.ok(c.meanHeldMs >= 2, `held ${c.meanHeldMs.toFixed(3)} ms`);
     assert.ok(delayed - base < 12, `added ${(delayed - base).toFixed(2)} ms, expected close to 4`);
   } finally {
     direct.destroy();
@@ -82,7 +86,7 @@ test('the proxy counts bytes each way and client turns as round trips', async ()
     assert.is(c.bytesToClient, 5);
     assert.is(c.roundTrips, 5);
     proxy.reset();
-    assert.equal(proxy.counters(), { bytesToServer: 0, bytesToClient: 0, roundTrips: 0, statements: 0 });
+    assert.equal(proxy.counters(), { bytesToServer: 0, bytesToClient: 0, roundTrips: 0, statements: 0, chunks: 0, meanHeldMs: 0 });
   } finally {
     s.destroy();
     await proxy.close();
