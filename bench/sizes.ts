@@ -6,7 +6,7 @@
  *
  *   table = heap (main, FSM and VM forks) = pg_table_size − its TOAST
  *   toast = the TOAST table with its index
- *   index = one entry per index, partitions' indexes summed under the parent index name
+ *   index = one entry per index (all forks), partitions' indexes summed under the parent index name
  *   total = pg_total_relation_size = table + toast + every index
  *
  * https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-DBSIZE
@@ -29,6 +29,8 @@ export interface RelationSize {
 
 // One query per table: the leaves (or the table itself), and per leaf its sizes and its
 // indexes with the root of each index's partition tree (NULL root: a plain index).
+// Index sizes count every fork: a BRIN index has a free-space map too, which
+// pg_relation_size (main fork only) would leave out of the sum that must equal the total.
 const LEAF_SIZES_SQL = `
 WITH leaves AS (
   SELECT relid FROM pg_partition_tree($1::regclass) WHERE isleaf
@@ -48,7 +50,7 @@ WITH leaves AS (
   UNION ALL
   SELECT $1::regclass WHERE NOT EXISTS (SELECT 1 FROM pg_partition_tree($1::regclass))
 )
-SELECT coalesce(root.relname, ic.relname) AS name, sum(pg_relation_size(i.indexrelid))::bigint AS bytes
+SELECT coalesce(root.relname, ic.relname) AS name, sum(pg_total_relation_size(i.indexrelid))::bigint AS bytes
   FROM leaves l
   JOIN pg_index i ON i.indrelid = l.relid
   JOIN pg_class ic ON ic.oid = i.indexrelid
@@ -79,7 +81,7 @@ export async function tableSizes(client: pg.Client, schema: string, table: strin
 /** Size of one index, summed over its partitions (a partitioned index reports 0 itself). */
 export async function indexSize(client: pg.Client, schema: string, index: string): Promise<number> {
   const r = await client.query<{ bytes: string }>(
-    `SELECT coalesce((SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree($1::regclass)), pg_relation_size($1::regclass))::bigint AS bytes`,
+    `SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree($1::regclass)), pg_total_relation_size($1::regclass))::bigint AS bytes`,
     [qualified(schema, index)],
   );
   return Number(r.rows[0].bytes);

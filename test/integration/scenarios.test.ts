@@ -1,0 +1,242 @@
+/**
+ * The one shared suite every registered scenario plugs into: run them all at a tiny
+ * scale on the test server, then check the results are complete and consistent.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { usesIndex } from '../../bench/explain.ts';
+import { inspectSchema } from '../../db/schema.ts';
+import { parseResults, type QueryResult, type Results, type ScenarioResult, type VariantResult } from '../../reports/schema.ts';
+import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
+import { datasetSchema, runScenarios } from '../../scenarios/runner.ts';
+import { INDEX_NAME, type Kind } from '../../scenarios/time-index/index.ts';
+import { dropSchema, testClient, testTarget, uniqueSchema } from '../support/db.ts';
+
+const DATA = { scale: 20_000, seed: 7, months: 12 };
+const PREFIX = uniqueSchema('scn');
+// Tiny budgets: the suite checks completeness and consistency, not speed.
+const LATENCY = { timeMs: 25, warmupMs: 5, minSamples: 3 };
+
+let results: Promise<Results> | undefined;
+/** The shared run, started by the first test that needs it. */
+function run(): Promise<Results> {
+  results ??= testTarget().then((target) => runScenarios(target, { data: DATA, scenarios: SCENARIOS, jobs: 2, schemaPrefix: PREFIX, latency: LATENCY }));
+  return results;
+}
+
+async function scenario(name: string): Promise<ScenarioResult> {
+  const s = (await run()).scenarios.find((x) => x.name === name);
+  assert.ok(s, `scenario ${name} in the results`);
+  return s!;
+}
+
+function variant(s: ScenarioResult, name: string): VariantResult {
+  const v = s.variants.find((x) => x.name === name);
+  assert.ok(v, `${s.name} has variant ${name}`);
+  return v!;
+}
+
+test('the results document validates against the results schema', async () => {
+  const r = await run();
+  assert.not.throws(() => parseResults(JSON.parse(JSON.stringify(r))));
+  assert.is(r.params.scale, DATA.scale);
+  assert.ok(r.clientFloor && r.clientFloor.samples > 0, 'client floor measured');
+});
+
+test('every registered scenario ran and succeeded', async () => {
+  const r = await run();
+  for (const s of SCENARIOS) {
+    const got = r.scenarios.find((x) => x.name === s.name);
+    assert.ok(got, `${s.name} present`);
+    assert.is(got!.status, 'ok', `${s.name}: ${got!.error?.message ?? ''}`);
+    assert.ok(got!.finding.length > 20, `${s.name} has a finding`);
+  }
+});
+
+test('every expected variant is present with sizes, latencies and a plan', async () => {
+  for (const s of SCENARIOS) {
+    const got = await scenario(s.name);
+    assert.equal(got.variants.map((v) => v.name), [...s.variants], `${s.name} variants in order`);
+    for (const v of got.variants) {
+      assert.ok(v.sizes.length > 0, `${s.name}/${v.name} sizes`);
+      assert.ok(v.queries.length > 0, `${s.name}/${v.name} queries`);
+      assert.ok(v.queries.some((q) => q.plan !== undefined && q.planSummary && q.planSummary.nodeTypes.length > 0), `${s.name}/${v.name} has a plan`);
+      for (const q of v.queries) {
+        const l = q.latencyMs;
+        assert.ok(q.samples >= 1 && l.p50 > 0, `${s.name}/${v.name}/${q.name} measured`);
+        assert.ok(l.p50 <= l.p75 && l.p75 <= l.p99 && l.p99 <= l.p999, `${s.name}/${v.name}/${q.name} percentiles ordered`);
+        assert.ok((q.samplesMs?.length ?? 0) >= 1 && (q.samplesMs?.length ?? 0) <= 2000, `${s.name}/${v.name}/${q.name} raw samples kept`);
+      }
+    }
+  }
+});
+
+test('each table\'s heap, TOAST and index sizes add up to its total', async () => {
+  let checked = 0;
+  for (const s of (await run()).scenarios) {
+    for (const v of s.variants) {
+      for (const total of v.sizes.filter((e) => e.kind === 'total')) {
+        const parts = v.sizes.filter((e) => (e.kind === 'table' && e.relation === total.relation) || ((e.kind === 'toast' || e.kind === 'index') && e.table === total.relation));
+        const sum = parts.reduce((a, e) => a + e.bytes, 0);
+        assert.is(sum, total.bytes, `${s.name}/${v.name}/${total.relation}`);
+        assert.ok(total.bytes > 0, `${s.name}/${v.name}/${total.relation} is not empty (partitions summed)`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked >= 10, `checked ${checked} tables`);
+});
+
+test('time-index: every index variant\'s plans use the index the variant is about; no-index variants scan', async () => {
+  const s = await scenario('time-index');
+  for (const v of s.variants) {
+    const kind = v.name.replace(/-shuffled$/, '') as Kind;
+    for (const q of v.queries) {
+      const plan = q.planSummary!;
+      if (kind === 'none') {
+        assert.is(plan.indexes.length, 0, `${v.name}/${q.name} uses no index`);
+        assert.ok(plan.nodeTypes.includes('Seq Scan'), `${v.name}/${q.name} scans`);
+      } else {
+        assert.ok(usesIndex(plan, INDEX_NAME[kind]), `${v.name}/${q.name} uses ${INDEX_NAME[kind]} (plan: ${plan.indexes.join(', ')} → ${plan.parentIndexes?.join(', ')})`);
+        assert.is(q.params?.forced, 'enable_seqscan=off');
+      }
+      assert.ok(q.params?.selectivity, `${v.name}/${q.name} labelled with its selectivity`);
+    }
+    if (kind !== 'none') {
+      assert.ok(v.sizes.some((e) => e.kind === 'index' && e.relation === INDEX_NAME[kind] && e.bytes > 0), `${v.name} reports its index size`);
+      assert.ok((v.metrics.buildSeconds ?? 0) > 0, `${v.name} build time`);
+    }
+    assert.ok((v.metrics.copySeconds ?? 0) > 0, `${v.name} COPY time`);
+  }
+  assert.equal(variant(s, 'none').queries.map((q) => q.name), ['range-hour', 'range-day', 'range-week', 'range-month']);
+});
+
+test('time-index: the shuffled copy has a much lower physical correlation, and BRIN reads lossy pages', async () => {
+  const s = await scenario('time-index');
+  const ordered = variant(s, 'brin').metrics.correlation;
+  const shuffled = variant(s, 'brin-shuffled').metrics.correlation;
+  assert.ok(ordered > 0.9, `as loaded: ${ordered}`);
+  assert.ok(Math.abs(shuffled) < 0.3, `shuffled: ${shuffled}`);
+  const day = variant(s, 'brin').queries.find((q) => q.name === 'range-day')!.planSummary!;
+  assert.ok((day.heapBlocksLossy ?? 0) > 0, 'BRIN bitmap pages are lossy');
+});
+
+test('time-index drops its scratch copies', async () => {
+  await run();
+  const c = await testClient();
+  try {
+    for (const suffix of ['ti_ordered', 'ti_shuffled', 'ti_copy']) {
+      assert.is((await inspectSchema(c, datasetSchema(PREFIX, DATA, suffix))).exists, false, suffix);
+    }
+  } finally {
+    await c.end();
+  }
+});
+
+test('enum-storage: the same rows in every style, SMALLINT columns smallest, eq-status uses the partial index', async () => {
+  const s = await scenario('enum-storage');
+  const rows = (name: string) => variant(s, name).sizes.find((e) => e.relation === 'auto_tasks' && e.kind === 'table')!.rows;
+  assert.ok(rows('smallint')! > 0);
+  for (const style of ['varchar', 'text', 'enum']) assert.is(rows(style), rows('smallint'), `${style} rows`);
+  const enumBytes = (name: string) => variant(s, name).metrics.autoTasksEnumBytesPerRow;
+  assert.is(enumBytes('smallint'), 10, 'five SMALLINT columns are 10 bytes');
+  assert.is(enumBytes('enum'), 20, 'five ENUM columns are 20 bytes');
+  assert.ok(enumBytes('varchar') > enumBytes('enum'));
+  for (const v of s.variants) {
+    const eq = v.queries.find((q) => q.name === 'eq-status')!;
+    assert.ok(usesIndex(eq.planSummary!, 'idx_tasks_status'), `${v.name}: eq-status plan uses idx_tasks_status (${eq.planSummary!.indexes.join(', ')})`);
+  }
+  assert.match(s.finding, /SMALLINT saves [\d.]+ bytes\/row .* the design claims 40/);
+});
+
+function nPlusOneQueries(s: ScenarioResult, name: string): QueryResult[] {
+  return variant(s, name).queries;
+}
+
+test('n-plus-one: statements and round trips counted on the wire are 1 + N for N+1 and 1 for join and aggregate', async () => {
+  const s = await scenario('n-plus-one');
+  for (const q of nPlusOneQueries(s, 'n-plus-one')) {
+    const n = Number(q.params?.sessions);
+    assert.ok(n >= 1, 'a real user with sessions');
+    assert.is(q.statements, 1 + n, `${q.name} at ${q.params?.delayMs} ms`);
+    assert.is(q.roundTrips, 1 + n);
+  }
+  for (const name of ['join', 'aggregate']) {
+    for (const q of nPlusOneQueries(s, name)) {
+      assert.is(q.statements, 1, `${name}/${q.name}`);
+      assert.is(q.roundTrips, 1);
+      assert.ok((q.bytesReceived ?? 0) > (q.bytesSent ?? 0), 'rows come back');
+    }
+  }
+  assert.equal([...new Set(nPlusOneQueries(s, 'join').map((q) => q.params?.delayMs))], [0, 0.5, 2]);
+});
+
+test('n-plus-one: the added delay shows in the latency, per round trip', async () => {
+  const s = await scenario('n-plus-one');
+  for (const q of nPlusOneQueries(s, 'n-plus-one').filter((x) => x.params?.delayMs === 2)) {
+    // Each round trip crosses the proxy twice at 2 ms.
+    const floor = (q.roundTrips ?? 0) * 2 * 2;
+    assert.ok(q.latencyMs.p50 >= floor * 0.95, `${q.name}: p50 ${q.latencyMs.p50.toFixed(1)} ms for ${q.roundTrips} round trips`);
+  }
+});
+
+test('the environment fingerprint names the server and its settings but never the password', async () => {
+  const r = await run();
+  assert.match(r.environment.postgres.version, /^PostgreSQL \d+/);
+  assert.ok(r.environment.postgres.settings.shared_buffers, 'shared_buffers recorded');
+  assert.ok(r.environment.cpus >= 1 && r.environment.memoryBytes > 0);
+  assert.match(r.environment.cacheState ?? '', /VACUUM ANALYZE/);
+  const password = String((await testTarget()).config.password ?? '');
+  if (password.length >= 6) assert.not.ok(JSON.stringify(r).includes(password), 'password leaked into results');
+});
+
+test('a failing scenario is recorded as errored with its SQLSTATE and the run goes on', async () => {
+  const failing: Scenario = {
+    name: 'always-fails',
+    description: 'divides by zero',
+    hypothesis: '-',
+    claim: '-',
+    variants: [],
+    async run(ctx) {
+      const c = await ctx.target.connect();
+      try {
+        await c.query('SELECT 1 / 0');
+      } finally {
+        await c.end();
+      }
+      return { finding: 'unreachable', variants: [] };
+    },
+  };
+  let reused: boolean | undefined;
+  const after: Scenario = {
+    name: 'after',
+    description: 'reuses the data set the shared run loaded',
+    hypothesis: '-',
+    claim: '-',
+    variants: [],
+    async run(ctx) {
+      reused = (await ctx.dataset('smallint')).summary.reused;
+      return { finding: 'ran after the failure', variants: [] };
+    },
+  };
+  await run();
+  const r = await runScenarios(await testTarget(), { data: DATA, scenarios: [failing, after], schemaPrefix: PREFIX, latency: LATENCY });
+  assert.is(r.scenarios[0].status, 'errored');
+  assert.is(r.scenarios[0].error?.sqlstate, '22012');
+  assert.is(r.scenarios[1].status, 'ok');
+  assert.is(reused, true, 'a complete data set with the same parameters is reused, not reloaded');
+  assert.not.throws(() => parseResults(r));
+});
+
+test('clean up the data sets this suite loaded', async () => {
+  await run().catch(() => undefined);
+  for (const style of ['smallint', 'varchar', 'text', 'enum']) await dropSchema(datasetSchema(PREFIX, DATA, style));
+  const c = await testClient();
+  try {
+    assert.is((await inspectSchema(c, datasetSchema(PREFIX, DATA, 'smallint'))).exists, false);
+  } finally {
+    await c.end();
+  }
+});
+
+test.run();
