@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .addOption(common.seed())
     .addOption(common.months())
     .addOption(common.jobs())
-    .option('--out <dir>', 'folder for results.json, report.md and report.html (default: pgscale-results/<timestamp>)')
+    .option('--out <dir>', 'folder for results.json, report.md and report.html (default: out/<timestamp>)')
     .option('--schema-prefix <name>', 'first part of the schemas the run creates and reuses (pgscale_<scale>_<seed>_<style>)', 'pgscale')
     .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)))
     .addOption(common.databaseUrl())
@@ -53,7 +53,7 @@ export function register(program: Command): void {
       // Usage errors first: before any server is started.
       const scenarios = selectScenarios(names);
       checkSchemaName(`${flags.schemaPrefix}_x`);
-      const out = resolve(flags.out ?? join('pgscale-results', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)));
+      const out = resolve(flags.out ?? join('out', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)));
       let progress: ReturnType<typeof loadProgress> | undefined;
       // One progress display per data set loaded.
       const onLoadEvent = (e: LoadEvent) => {

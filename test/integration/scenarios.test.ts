@@ -7,7 +7,8 @@ import * as assert from 'uvu/assert';
 import { usesIndex } from '../../bench/explain.ts';
 import { inspectSchema } from '../../db/schema.ts';
 import { parseResults, type QueryResult, type Results, type ScenarioResult, type VariantResult } from '../../reports/schema.ts';
-import { SCENARIOS, type Scenario } from '../../scenarios/index.ts';
+import { PgscaleError } from '../../db/errors.ts';
+import { SCENARIOS, type Scenario, selectScenarios } from '../../scenarios/index.ts';
 import { datasetSchema, runScenarios } from '../../scenarios/runner.ts';
 import { INDEX_NAME, type Kind } from '../../scenarios/time-index/index.ts';
 import { dropSchema, testClient, testTarget, uniqueSchema } from '../support/db.ts';
@@ -226,6 +227,20 @@ test('a failing scenario is recorded as errored with its SQLSTATE and the run go
   assert.is(r.scenarios[1].status, 'ok');
   assert.is(reused, true, 'a complete data set with the same parameters is reused, not reloaded');
   assert.not.throws(() => parseResults(r));
+});
+
+test('an unknown scenario name is a usage error that lists the known ones', () => {
+  try {
+    selectScenarios(['enum-storage', 'no-such-scenario']);
+    assert.unreachable('should throw');
+  } catch (err) {
+    assert.instance(err, PgscaleError);
+    assert.is((err as PgscaleError).exitCode, 2);
+    assert.match((err as PgscaleError).message, 'no-such-scenario');
+    for (const s of SCENARIOS) assert.match((err as PgscaleError).hint ?? '', s.name);
+  }
+  assert.equal(selectScenarios([]).map((s) => s.name), SCENARIOS.map((s) => s.name), 'none named: all of them');
+  assert.equal(selectScenarios(['n-plus-one', 'enum-storage']).map((s) => s.name), ['enum-storage', 'n-plus-one'], 'registry order');
 });
 
 test('clean up the data sets this suite loaded', async () => {
