@@ -15,6 +15,12 @@ function ms(n: number | undefined): string {
   return n >= 10 ? `${n.toFixed(0)} ms` : n >= 1 ? `${n.toFixed(1)} ms` : `${n.toFixed(2)} ms`;
 }
 
+/** A correlation to two places, without a "-0.00". */
+function corr(c: number): string {
+  const t = c.toFixed(2);
+  return t === '-0.00' ? '0.00' : t;
+}
+
 function ratio(a: number | undefined, b: number | undefined): string {
   if (!a || !b) return '?';
   const r = a / b;
@@ -40,8 +46,8 @@ export function describeFindings(measures: VariantMeasure[], correlation: Record
   const finding =
     `BRIN on created_at is ${ratio(btreeBytes, brinBytes)}× smaller than the B-tree (${bytes(brinBytes ?? 0)} vs ${bytes(btreeBytes ?? 0)}) ` +
     `and builds ${ratio(metric('btree', 'buildSeconds'), metric('brin', 'buildSeconds'))}× faster; a day's range takes ${ms(p50('brin', 'day'))} with BRIN ` +
-    `vs ${ms(p50('btree', 'day'))} with the B-tree on time-ordered rows (correlation ${correlation.ordered.toFixed(2)}), but on shuffled rows ` +
-    `(correlation ${correlation.shuffled.toFixed(2)}) BRIN reads ${heapBlocks(q('brin-shuffled', 'day'))?.toLocaleString('en-US') ?? '?'} heap blocks ` +
+    `vs ${ms(p50('btree', 'day'))} with the B-tree on time-ordered rows (correlation ${corr(correlation.ordered)}), but on shuffled rows ` +
+    `(correlation ${corr(correlation.shuffled)}) BRIN reads ${heapBlocks(q('brin-shuffled', 'day'))?.toLocaleString('en-US') ?? '?'} heap blocks ` +
     `instead of ${heapBlocks(q('brin', 'day'))?.toLocaleString('en-US') ?? '?'} and takes ${ms(p50('brin-shuffled', 'day'))} (no index: ${ms(p50('none-shuffled', 'day'))}).`;
 
   // One clause per variant: "brin (hour, day): Seq Scan".
@@ -63,6 +69,12 @@ export function describeFindings(measures: VariantMeasure[], correlation: Record
       `BRIN does not summarize page ranges filled by new rows (autosummarize is off by default; VACUUM or brin_summarize_new_values() does it), so its ingest cost is deferred, and unsummarized ranges are always read.`,
     `pages_per_range 16 vs 128 on a day's range: ${heapBlocks(q('brin-16', 'day'))?.toLocaleString('en-US') ?? '?'} vs ${heapBlocks(q('brin', 'day'))?.toLocaleString('en-US') ?? '?'} heap blocks read, ` +
       `for an index of ${bytes(metric('brin-16', 'indexBytes') ?? 0)} vs ${bytes(brinBytes ?? 0)}.`,
+    ...(none?.partitionsScanned !== undefined && brinBytes && btreeBytes
+      ? [
+          `Each BRIN index here is ${(brinBytes / 8192 / (none.partitionsScanned + (none.partitionsPruned ?? 0))).toFixed(0)} pages per partition (metapage, range map, summary page, free-space map) — ` +
+            `its floor: one summary page covers hundreds of ranges, so BRIN barely grows with the table, while the B-tree costs ${(btreeBytes / Math.max(1, v('btree')?.sizes.find((e) => e.kind === 'table')?.rows ?? 1)).toFixed(1)} bytes per row and grows linearly.`,
+        ]
+      : []),
     ...(none?.partitionsScanned !== undefined
       ? [`Monthly partitions prune the hour's range to ${none.partitionsScanned} partition(s) (${none.partitionsPruned ?? 0} pruned), so even without an index only that month is scanned: the index decides how much of the partition is read.`]
       : []),
