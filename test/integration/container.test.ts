@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { load } from '../../db/load.ts';
+import { openTarget } from '../../db/target.ts';
+import { PgscaleError } from '../../db/errors.ts';
+
+/** Does a Docker engine answer? (`docker` may be only a client, as on this project's CI.) */
+function dockerEngine(): string | undefined {
+  try {
+    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+    return undefined;
+  } catch (err) {
+    const e = err as { code?: string; stderr?: Buffer };
+    return e.code === 'ENOENT' ? 'the docker command is not installed' : (e.stderr?.toString().trim().split('\n')[0] ?? 'docker info failed');
+  }
+}
+
+const noEngine = dockerEngine();
+
+if (noEngine) {
+  test('--target container without a Docker engine fails with a clear DOCKER error', async () => {
+    console.log(`  container tests skipped: no Docker engine answers (${noEngine})`);
+    try {
+      await openTarget({ kind: 'container', image: 'postgres:18' });
+      assert.unreachable('a container started without Docker');
+    } catch (err) {
+      assert.instance(err, PgscaleError);
+      assert.is((err as PgscaleError).code, 'DOCKER');
+      assert.match((err as PgscaleError).hint ?? '', /Start Docker|--database-url/);
+    }
+  });
+} else {
+  test('--target container:postgres:16 loads a small data set into a pinned server', async () => {
+    const target = await openTarget({ kind: 'container', image: 'postgres:16' });
+    try {
+      const s = await load(target, { schema: 'pgscale', data: { scale: 10_000, seed: 1, months: 2 }, enums: 'smallint', jobs: 2, fresh: true });
+      assert.is(s.rows.message_history, 10_000);
+      const c = await target.connect();
+      const v = await c.query<{ v: string }>('SHOW server_version_num');
+      await c.end();
+      assert.ok(v.rows[0].v.startsWith('16'));
+    } finally {
+      await target.close();
+    }
+  });
+}
+
+test.run();
