@@ -130,7 +130,8 @@ export function toPgscaleError(err: unknown, ctx: ConnectionContext = {}): Pgsca
     default:
       break;
   }
-  if (/Connection terminated|terminating connection|server closed the connection/i.test(msg)) {
+  // node-postgres' own words for a socket that died under it (pg/lib/client.js).
+  if (/Connection terminated|terminating connection|server closed the connection|not queryable/i.test(msg)) {
     return new PgscaleError('SERVER', `${prefix}the connection to Postgres was lost${where}: ${msg}`, {
       hint: 'The server stopped or crashed. Restart it and run the same command again: committed work is kept and resumed.',
       sqlstate,

@@ -76,6 +76,9 @@ test('Postgres errors keep their SQLSTATE and gain a hint', () => {
   assert.is(toPgscaleError({ code: 'ECONNREFUSED', message: 'x' }, { where: 'h:1' }).code, 'CONNECTION');
   assert.is(toPgscaleError({ code: '28P01', message: 'password authentication failed for user "u"' }).code, 'AUTH');
   assert.is(toPgscaleError({ code: '57P01', message: 'terminating connection due to administrator command' }).code, 'SERVER');
+  const dead = toPgscaleError(new Error('Client has encountered a connection error and is not queryable'));
+  assert.is(dead.code, 'SERVER');
+  assert.match(dead.hint ?? '', 'run the same command again');
 });
 
 test.run();
