@@ -72,12 +72,51 @@ export function assertOwned(info: SchemaInfo, schema: string, action: string): v
   }
 }
 
-/** Drop a schema pgscale created (and only such a schema). */
+/**
+ * Objects outside the schema that depend on objects inside it: views over its tables,
+ * foreign keys to them, columns typed with its enum types. DROP SCHEMA … CASCADE would
+ * silently drop those too, so pgscale refuses while any exist.
+ */
+export async function outsideDependents(client: pg.Client, schema: string): Promise<string[]> {
+  const r = await client.query<{ what: string }>(
+    `WITH inside AS (
+       SELECT 'pg_class'::regclass AS classid, oid AS objid FROM pg_class WHERE relnamespace = $1::regnamespace
+       UNION ALL SELECT 'pg_type'::regclass, oid FROM pg_type WHERE typnamespace = $1::regnamespace
+       UNION ALL SELECT 'pg_proc'::regclass, oid FROM pg_proc WHERE pronamespace = $1::regnamespace)
+     SELECT DISTINCT pg_describe_object(d.classid, d.objid, d.objsubid) AS what
+       FROM pg_depend d
+       JOIN inside i ON d.refclassid = i.classid AND d.refobjid = i.objid
+       -- The schema a dependent lives in; defaults, rules and triggers live with their table.
+       CROSS JOIN LATERAL (SELECT CASE d.classid
+           WHEN 'pg_class'::regclass THEN (SELECT relnamespace FROM pg_class WHERE oid = d.objid)
+           WHEN 'pg_type'::regclass THEN (SELECT typnamespace FROM pg_type WHERE oid = d.objid)
+           WHEN 'pg_proc'::regclass THEN (SELECT pronamespace FROM pg_proc WHERE oid = d.objid)
+           WHEN 'pg_constraint'::regclass THEN (SELECT connamespace FROM pg_constraint WHERE oid = d.objid)
+           WHEN 'pg_attrdef'::regclass THEN (SELECT c.relnamespace FROM pg_attrdef a JOIN pg_class c ON c.oid = a.adrelid WHERE a.oid = d.objid)
+           WHEN 'pg_rewrite'::regclass THEN (SELECT c.relnamespace FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE r.oid = d.objid)
+           WHEN 'pg_trigger'::regclass THEN (SELECT c.relnamespace FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE t.oid = d.objid)
+           WHEN 'pg_policy'::regclass THEN (SELECT c.relnamespace FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE p.oid = d.objid)
+           END AS nsp) owner
+      WHERE d.deptype IN ('n', 'a') AND owner.nsp IS DISTINCT FROM $1::regnamespace
+      ORDER BY 1`,
+    [quoteIdent(schema)],
+  );
+  return r.rows.map((row) => row.what);
+}
+
+/** Drop a schema pgscale created (and only such a schema, and only when nothing outside it depends on it). */
 export async function dropOwnedSchema(client: pg.Client, schema: string): Promise<void> {
   checkSchemaName(schema);
   const info = await inspectSchema(client, schema);
   assertOwned(info, schema, 'drop');
-  if (info.exists) await client.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
+  if (!info.exists) return;
+  const outside = await outsideDependents(client, schema);
+  if (outside.length) {
+    throw new PgscaleError('NOT_OWNED', `refusing to drop schema '${schema}': objects outside it depend on it (${outside.slice(0, 5).join('; ')}${outside.length > 5 ? '; …' : ''})`, {
+      hint: 'Dropping it would drop those too. Remove or change them yourself, or choose another --schema.',
+    });
+  }
+  await client.query(`DROP SCHEMA ${quoteIdent(schema)} CASCADE`);
 }
 
 function columnType(domain: EnumDomain, style: EnumStyle, nullable: boolean, def: string | undefined, column: string): string {

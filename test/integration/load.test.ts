@@ -124,6 +124,33 @@ test('pgscale refuses to load into, or drop, a schema it did not create', async 
   }
 });
 
+test('pgscale refuses to drop its schema while a view outside it depends on its tables', async () => {
+  const owned = uniqueSchema('dep_owned');
+  const other = uniqueSchema('dep_other');
+  await load(await testTarget(), { schema: owned, data: { scale: 2_000, seed: 1, months: 1 }, enums: 'enum', jobs: 1, fresh: false });
+  const c = await testClient();
+  try {
+    await c.query(`CREATE SCHEMA ${other}`);
+    await c.query(`CREATE VIEW ${other}.busy_tenants AS SELECT tenant_id, count(*) FROM ${owned}.user_sessions GROUP BY 1`);
+    await c.query(`CREATE TABLE ${other}.mine (status ${owned}.task_status)`);
+    try {
+      await dropOwnedSchema(c, owned);
+      assert.unreachable();
+    } catch (err) {
+      assert.is((err as PgscaleError).code, 'NOT_OWNED');
+      assert.match((err as Error).message, /view .*busy_tenants/);
+      assert.match((err as Error).message, /column status of table .*mine/);
+    }
+    const still = await c.query('SELECT to_regclass($1) IS NOT NULL AS v', [`${other}.busy_tenants`]);
+    assert.ok(still.rows[0].v, 'the outside view is untouched');
+    await c.query(`DROP SCHEMA ${other} CASCADE`);
+    await dropOwnedSchema(c, owned);
+  } finally {
+    await c.query(`DROP SCHEMA IF EXISTS ${other} CASCADE`);
+    await c.end();
+  }
+});
+
 test('pgscale refuses the public schema', async () => {
   try {
     await load(await testTarget(), { schema: 'public', data, enums: 'smallint', jobs: 1, fresh: true });
