@@ -14,7 +14,8 @@ import type { Piece, RowCounts, TableName } from './tables.ts';
 
 /** Messages per session: log-normal, median e^2 ≈ 7, mean ≈ 12 (a long tail of long chats). */
 export const SESSION_LENGTH = { mu: 2.0, sigma: 1.0 } as const;
-const MEAN_LENGTH = 12.5;
+/** E[floor(X) + 1] for X log-normal: e^(mu + sigma²/2) + ½ (≈ 12.68; the cap at 400 moves it by < 0.01). */
+const MEAN_LENGTH = Math.exp(SESSION_LENGTH.mu + SESSION_LENGTH.sigma ** 2 / 2) + 0.5;
 
 const ROLE = { user: 1, assistant: 2, system: 3, tool: 4, episodic: 9, compact: 10 } as const;
 const LN_ASSISTANT_LATENCY = Math.log(4_000); // ms
@@ -41,13 +42,16 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   const prefix = new CopyWriter();
 
   let budget = c.rows;
-  const massStep = (c.massTo - c.massFrom) / Math.max(1, budget / MEAN_LENGTH);
   let mass = c.massFrom;
+  // Messages never run past the generated span (they would land in the DEFAULT partition).
+  const lastMs = ctx.spanEndMs - 1;
   let i = 0;
   let msgSeq = 0;
   let nMessages = 0;
   while (budget > 0) {
-    mass += rng.exponential(massStep);
+    // Poisson arrivals whose mean gap spreads the sessions still expected over the mass
+    // still left, so a chunk's sessions fill its time slice without bunching at its end.
+    mass += rng.exponential((c.massTo - mass) / (budget / MEAN_LENGTH + 1));
     const start = clock.at(Math.min(mass, c.massTo - 1e-12));
     let n = Math.floor(rng.logNormal(SESSION_LENGTH.mu, SESSION_LENGTH.sigma)) + 1;
     if (n > MAX_MESSAGES_PER_SESSION) n = MAX_MESSAGES_PER_SESSION;
@@ -96,6 +100,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
               : rng.logNormal(LN_ASSISTANT_LATENCY, 0.7);
       }
       prevRole = role;
+      if (t > lastMs) t = lastMs;
       if (wantMessages) {
         const isUser = role === ROLE.user;
         const pool =

@@ -44,6 +44,25 @@ test('conversation chunks hold exactly their message budget and time-ordered ses
   }
 });
 
+test('no message of the last month runs past the generated span (the DEFAULT partition stays empty)', () => {
+  for (const seed of [1, 2, 3]) {
+    // Two months at 400k messages: the last chunk is a thin slice at the end of the span.
+    const p = { scale: 400_000, seed, months: 2 };
+    const ctx = makeContext(p, 'smallint');
+    const last = chunkPlan(p).filter((x) => x.group === 'conversations').at(-1)!;
+    const ts = TABLES.message_history.columns.indexOf('created_at');
+    let latest = '';
+    for (const piece of generateChunk(ctx, last, {}, new Set(['message_history']))) {
+      for (const l of piece.buf.toString().trimEnd().split('\n')) {
+        const t = l.split('\t')[ts];
+        if (t > latest) latest = t;
+      }
+    }
+    assert.ok(latest < '2025-03-01', `seed ${seed}: latest message ${latest}`);
+    assert.ok(latest > '2025-02-28 20', `seed ${seed}: the last slice reaches the end of the span (${latest})`);
+  }
+});
+
 test('messages of a session follow in time with increasing message_index', () => {
   const ctx = makeContext(params, 'varchar');
   const c = chunkPlan(params).find((x) => x.group === 'conversations')!;
