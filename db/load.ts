@@ -18,6 +18,7 @@ import {
   makeContext,
 } from '../generators/index.ts';
 import { loadChunk } from './copy.ts';
+import { runWorkers } from './workers.ts';
 import { PgscaleError, toPgscaleError } from './errors.ts';
 import { qualified, quoteIdent } from './quote.ts';
 import {
@@ -74,11 +75,6 @@ export interface LoadSummary {
   client: { peakRssBytes: number; cpuSeconds: number; eventLoopLagP99Ms: number; eventLoopLagMaxMs: number };
 }
 
-/** Expected rows of the main table of each group, for progress (approximate for derived tables). */
-function rowsOf(c: Chunk): number {
-  return c.rows;
-}
-
 export async function load(target: Target, opts: LoadOptions): Promise<LoadSummary> {
   checkSchemaName(opts.schema);
   const emit = opts.onEvent ?? (() => {});
@@ -115,8 +111,8 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
       type: 'plan',
       chunks: plan.length,
       pending: pending.length,
-      totalRows: plan.reduce((a, c) => a + rowsOf(c), 0),
-      doneRows: plan.filter((c) => done.has(`${c.group}:${c.k}`)).reduce((a, c) => a + rowsOf(c), 0),
+      totalRows: plan.reduce((a, c) => a + c.rows, 0),
+      doneRows: plan.filter((c) => done.has(`${c.group}:${c.k}`)).reduce((a, c) => a + c.rows, 0),
       resumed: done.size > 0 && !reused,
       reused,
     });
@@ -191,75 +187,41 @@ function describeParams(p: SchemaParams): string {
   return `scale ${p.scale}, seed ${p.seed}, months ${p.months}, enums ${p.enums}, generator v${p.generatorVersion}`;
 }
 
-/** Run `jobs` workers over a shared queue of chunks; the first failure stops the rest. */
+/** COPY every pending chunk over `jobs` connections; the first failure stops the rest. */
 async function loadChunks(target: Target, opts: LoadOptions, pending: Chunk[], emit: (e: LoadEvent) => void): Promise<number> {
   const ctx = makeContext(opts.data, opts.enums);
-  const queue = [...pending];
-  let failed: unknown;
   let bytes = 0;
-  const worker = async () => {
-    const client = await target.connect();
-    try {
-      for (let c = queue.shift(); c && failed === undefined; c = queue.shift()) {
-        const counts: RowCounts = {};
-        const chunkBytes = await loadChunk(client, opts.schema, c, generateChunk(ctx, c, counts), counts, (n) => {
-          emit({ type: 'bytes', bytes: n });
-        });
-        bytes += chunkBytes;
-        emit({ type: 'chunk', chunk: c, rows: rowsOf(c), bytes: chunkBytes });
-      }
-    } catch (err) {
-      failed ??= err;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, pending.length)) }, worker));
-  if (failed !== undefined) throw failed;
+  await runWorkers(target, opts.jobs, pending, async (client, c) => {
+    const counts: RowCounts = {};
+    const chunkBytes = await loadChunk(client, opts.schema, c, generateChunk(ctx, c, counts), counts, (n) => {
+      emit({ type: 'bytes', bytes: n });
+    });
+    bytes += chunkBytes;
+    emit({ type: 'chunk', chunk: c, rows: c.rows, bytes: chunkBytes });
+  });
   return bytes;
 }
 
 /** Build keys and indexes that do not exist yet, `jobs` at a time. */
 async function buildIndexes(target: Target, opts: LoadOptions, emit: (e: LoadEvent) => void): Promise<Array<{ name: string; seconds: number }>> {
-  const all = indexStatements(opts.enums, opts.schema);
-  const queue = [...all];
   const out: Array<{ name: string; seconds: number }> = [];
-  let failed: unknown;
-  const worker = async () => {
-    const client = await target.connect();
-    try {
-      await client.query(`SET search_path TO ${quoteIdent(opts.schema)}`);
-      for (let ix = queue.shift(); ix && failed === undefined; ix = queue.shift()) {
-        const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [`${quoteIdent(opts.schema)}.${quoteIdent(ix.name)}`]);
-        if (exists.rows[0].e) continue;
-        const t = performance.now();
-        await client.query(ix.sql);
-        const seconds = (performance.now() - t) / 1000;
-        out.push({ name: ix.name, seconds });
-        emit({ type: 'index', name: ix.name, seconds });
-      }
-    } catch (err) {
-      failed ??= err;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.jobs) }, worker));
-  if (failed !== undefined) throw failed;
+  await runWorkers(target, opts.jobs, indexStatements(opts.enums, opts.schema), async (client, ix) => {
+    const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [qualified(opts.schema, ix.name)]);
+    if (exists.rows[0].e) return;
+    const t = performance.now();
+    await client.query(`SET search_path TO ${quoteIdent(opts.schema)}`);
+    await client.query(ix.sql);
+    const seconds = (performance.now() - t) / 1000;
+    out.push({ name: ix.name, seconds });
+    emit({ type: 'index', name: ix.name, seconds });
+  });
   return out;
 }
 
 async function analyze(target: Target, opts: LoadOptions): Promise<void> {
-  const queue = [...TABLE_NAMES];
-  const worker = async () => {
-    const client = await target.connect();
-    try {
-      for (let t = queue.shift(); t; t = queue.shift()) await client.query(`ANALYZE ${qualified(opts.schema, t)}`);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.jobs) }, worker));
+  await runWorkers(target, opts.jobs, TABLE_NAMES, async (client, t) => {
+    await client.query(`ANALYZE ${qualified(opts.schema, t)}`);
+  });
 }
 
 /** Rows per table as recorded in the load log (what was committed, whichever run did it). */
