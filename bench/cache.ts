@@ -5,10 +5,13 @@
  * (which warms the OS cache but, for a table larger than a quarter of shared_buffers,
  * not shared buffers: a large seq scan uses a small ring buffer; see
  * src/backend/storage/buffer/README, "Buffer Ring Replacement Strategy").
+ * pg_prewarm is used wherever it is installed; pgscale installs it only into the
+ * pgscale-owned schema being measured, never into `public`.
  * https://www.postgresql.org/docs/current/pgprewarm.html
  */
 import type pg from 'pg';
 import { qualified, quoteIdent } from '../db/quote.ts';
+import { inspectSchema } from '../db/schema.ts';
 
 export type PrewarmMethod = 'pg_prewarm' | 'sequential-read' | 'none';
 
@@ -16,6 +19,10 @@ export interface CacheReport {
   method: PrewarmMethod;
   /** Why pg_prewarm was not used, when it was not. */
   fallbackReason?: string;
+  /** The schema pg_prewarm was called from, when it was used. */
+  extensionSchema?: string;
+  /** True when this call installed pg_prewarm (into the measured, pgscale-owned schema). */
+  extensionInstalled?: boolean;
   vacuumed: string[];
   /** Relations (heap, TOAST and index leaves) read into the cache. */
   relationsWarmed: number;
@@ -26,27 +33,51 @@ export interface CacheReport {
 export interface CacheOptions {
   /** Skip VACUUM ANALYZE (the caller just did it). @default false */
   skipVacuum?: boolean;
-  /** Try pg_prewarm (CREATE EXTENSION IF NOT EXISTS needs rights). @default true */
+  /** Use pg_prewarm: as installed, or installed into `schema` when pgscale owns it (needs rights). @default true */
   usePrewarm?: boolean;
   /** The tables to read into the cache (a subset of `tables`: the others are only vacuumed). @default all of them */
   prewarm?: string[];
 }
 
-/** The schema pg_prewarm lives in, installing it when allowed; a reason string when not. */
-async function prewarmSchema(client: pg.Client): Promise<{ schema?: string; reason?: string }> {
-  const find = () =>
-    client.query<{ nspname: string }>(`SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_prewarm'`);
-  let r = await find();
-  if (r.rowCount === 0) {
-    try {
-      await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
-    } catch (err) {
-      // Not fatal: the run goes on with the fallback, and the results say which was used.
-      return { reason: `CREATE EXTENSION pg_prewarm failed: ${(err as Error).message}` };
-    }
-    r = await find();
+/** Where pg_prewarm lives for this call, or why it cannot be used. */
+interface PrewarmExtension {
+  schema?: string;
+  /** True when this call installed it (into the measured schema). */
+  installed?: boolean;
+  reason?: string;
+}
+
+async function installedIn(client: pg.Client): Promise<string | undefined> {
+  const r = await client.query<{ nspname: string }>(
+    `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_prewarm'`,
+  );
+  return r.rows[0]?.nspname;
+}
+
+/**
+ * pg_prewarm where it already is (any schema: its functions are called schema-qualified),
+ * else installed WITH SCHEMA the measured schema — only when pgscale created that schema,
+ * so it never lands in `public` or the first schema of someone's search_path, and the
+ * schema's DROP removes the extension with it. A reason string when neither works.
+ */
+async function prewarmExtension(client: pg.Client, schema: string): Promise<PrewarmExtension> {
+  const found = await installedIn(client);
+  if (found) return { schema: found, installed: false };
+  const info = await inspectSchema(client, schema);
+  if (!info.owned) {
+    return { reason: `pg_prewarm is not installed, and pgscale installs it only into a schema it created ('${schema}' is not one)` };
   }
-  return r.rowCount ? { schema: r.rows[0].nspname } : { reason: 'pg_prewarm is not installed' };
+  try {
+    await client.query(`CREATE EXTENSION pg_prewarm WITH SCHEMA ${quoteIdent(schema)}`);
+  } catch (err) {
+    // Another session may have installed it meanwhile (duplicate_object): use that one.
+    const meanwhile = await installedIn(client);
+    if (meanwhile) return { schema: meanwhile, installed: false };
+    // Not fatal: the run goes on with the fallback, and the results say which was used.
+    const code = (err as { code?: string }).code;
+    return { reason: `CREATE EXTENSION pg_prewarm WITH SCHEMA ${quoteIdent(schema)} failed${code ? ` [SQLSTATE ${code}]` : ''}: ${(err as Error).message}` };
+  }
+  return { schema, installed: true };
 }
 
 /** Leaf relations of the tables: their heaps, TOAST tables and indexes (regclass text). */
@@ -81,7 +112,7 @@ export async function warmCache(client: pg.Client, schema: string, tables: strin
   let method: PrewarmMethod = 'none';
   let fallbackReason: string | undefined;
   let blocks = 0;
-  const ext = opts.usePrewarm === false ? { reason: 'pg_prewarm disabled by the caller' } : await prewarmSchema(client);
+  const ext: PrewarmExtension = opts.usePrewarm === false ? { reason: 'pg_prewarm disabled by the caller' } : await prewarmExtension(client, schema);
   if (ext.schema) {
     method = 'pg_prewarm';
     for (const l of leaves) {
@@ -98,6 +129,8 @@ export async function warmCache(client: pg.Client, schema: string, tables: strin
   return {
     method,
     fallbackReason,
+    extensionSchema: method === 'pg_prewarm' ? ext.schema : undefined,
+    extensionInstalled: method === 'pg_prewarm' ? ext.installed : undefined,
     vacuumed: opts.skipVacuum ? [] : names,
     relationsWarmed: method === 'pg_prewarm' ? leaves.length : leaves.filter((x) => x.kind === 'heap').length,
     blocksWarmed: method === 'pg_prewarm' ? blocks : 0,

@@ -119,6 +119,7 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         const report = await warmCache(client, schema, tables, { prewarm });
         methods.add(report.method);
         if (report.fallbackReason) log(`cache: ${report.fallbackReason}; warming with a sequential read instead`);
+        if (report.extensionInstalled) log(`cache: installed pg_prewarm into ${schema} (it goes when that schema is dropped)`);
         return report;
       },
       log,

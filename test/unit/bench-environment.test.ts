@@ -6,6 +6,18 @@ import { createSchema } from '../../db/schema.ts';
 import { GENERATOR_VERSION } from '../../generators/index.ts';
 import { dropSchema, testClient, testTarget, uniqueSchema } from '../support/db.ts';
 
+/** The password the test target connects with: its config's, or its URL's. */
+function targetPassword(config: { password?: unknown; connectionString?: string }): string {
+  if (config.password) return String(config.password);
+  return config.connectionString ? decodeURIComponent(new URL(config.connectionString).password) : '';
+}
+
+/** Where pg_prewarm is installed, as this session sees it. */
+async function prewarmNamespace(c: Awaited<ReturnType<typeof testClient>>): Promise<string | undefined> {
+  const r = await c.query<{ s: string }>(`SELECT extnamespace::regnamespace::text AS s FROM pg_extension WHERE extname = 'pg_prewarm'`);
+  return r.rows[0]?.s;
+}
+
 test('the fingerprint records version, key settings and the machine, without ports or passwords', async () => {
   const target = await testTarget();
   const c = await target.connect();
@@ -18,8 +30,9 @@ test('the fingerprint records version, key settings and the machine, without por
     assert.is(env.postgres.settings.application_name, undefined, 'per-connection settings are left out');
     assert.is(env.target, target.kind);
     assert.ok(env.cpus >= 1 && env.memoryBytes > 0 && env.node.startsWith('v'));
-    const password = String(target.config.password ?? '');
-    if (password.length >= 6) assert.not.ok(JSON.stringify(env).includes(password));
+    const password = targetPassword(target.config);
+    assert.ok(password.length > 0, 'the test server has a password to look for');
+    assert.not.ok(JSON.stringify(env).includes(password), 'password leaked into the fingerprint');
   } finally {
     await c.end();
   }
@@ -51,6 +64,52 @@ test('warmCache vacuums, then prewarms heap, TOAST and indexes with pg_prewarm',
   } finally {
     await c.end();
     await dropSchema(schema);
+  }
+});
+
+// The next two run in a transaction that is rolled back: an installation left by another
+// test or run is hidden from it (DROP EXTENSION inside the transaction), so the install
+// path runs every time, and nothing outside the transaction changes.
+test('pg_prewarm is installed only into the pgscale schema being measured, and goes with it', async () => {
+  const schema = uniqueSchema('prewarm');
+  const c = await testClient();
+  try {
+    await createSchema(c, schema, { scale: 1, seed: 1, months: 1, enums: 'smallint', generatorVersion: GENERATOR_VERSION });
+    await c.query('BEGIN');
+    await c.query('DROP EXTENSION IF EXISTS pg_prewarm');
+    await c.query(`CREATE TABLE ${schema}.w (id int PRIMARY KEY)`);
+    await c.query(`INSERT INTO ${schema}.w SELECT generate_series(1, 1000)`);
+    const r = await warmCache(c, schema, ['w'], { skipVacuum: true });
+    assert.is(r.method, 'pg_prewarm');
+    assert.is(r.extensionInstalled, true);
+    assert.is(r.extensionSchema, schema);
+    assert.is(await prewarmNamespace(c), schema, 'not public, not the first schema of the search_path');
+    const again = await warmCache(c, schema, ['w'], { skipVacuum: true });
+    assert.is(again.extensionInstalled, false, 'an installed pg_prewarm is used as it is');
+    await c.query(`DROP SCHEMA ${schema} CASCADE`);
+    assert.is(await prewarmNamespace(c), undefined, 'the schema\'s DROP removed the extension pgscale installed');
+  } finally {
+    await c.query('ROLLBACK');
+    await c.end();
+    await dropSchema(schema);
+  }
+});
+
+test('pg_prewarm is not installed into a schema pgscale did not create: a sequential read warms instead', async () => {
+  const schema = uniqueSchema('foreign');
+  const c = await testClient();
+  try {
+    await c.query('BEGIN');
+    await c.query('DROP EXTENSION IF EXISTS pg_prewarm');
+    await c.query(`CREATE SCHEMA ${schema}`);
+    await c.query(`CREATE TABLE ${schema}.w (id int PRIMARY KEY)`);
+    const r = await warmCache(c, schema, ['w'], { skipVacuum: true });
+    assert.is(r.method, 'sequential-read');
+    assert.match(r.fallbackReason ?? '', /only into a schema it created/);
+    assert.is(await prewarmNamespace(c), undefined, 'nothing installed anywhere');
+  } finally {
+    await c.query('ROLLBACK');
+    await c.end();
   }
 });
 
