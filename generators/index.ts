@@ -13,7 +13,7 @@ import { tenants } from './tenants.ts';
 import { users } from './users.ts';
 
 export { makeContext, type GenContext } from './context.ts';
-export { chunkPlan, deriveCounts, GENERATOR_VERSION, GROUPS, type Chunk, type DataParams, type Group } from './plan.ts';
+export { chunkPlan, deriveCounts, GENERATOR_VERSION, type Chunk, type DataParams, type Group } from './plan.ts';
 export { TABLES, TABLE_NAMES, isTableName, type Piece, type RowCounts, type TableName } from './tables.ts';
 
 type ChunkGenerator = (ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts) => Generator<Piece>;

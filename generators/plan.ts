@@ -40,7 +40,6 @@ export function deriveCounts(p: DataParams): Counts {
 }
 
 export type Group = 'tenants' | 'users' | 'conversations' | 'tasks' | 'events';
-export const GROUPS: readonly Group[] = ['tenants', 'users', 'conversations', 'tasks', 'events'];
 
 /** One unit of loading: one transaction, one load-log row. */
 export interface Chunk {
