@@ -17,6 +17,8 @@ export function register(program: Command): void {
     .addOption(common.months())
     .option('--enums <style>', `enum storage: ${ENUM_STYLES.join(' | ')}`, 'smallint')
     .option('--header', 'print the matching COPY statement on stderr')
+    .addOption(common.quiet())
+    .addOption(common.debug())
     .action(async (table: string, flags: { rows: number; seed: number; months: number; enums: string; header?: boolean }) => {
       if (!isTableName(table)) {
         throw new PgscaleError('USAGE', `unknown table '${table}'`, { hint: `Choose one of: ${TABLE_NAMES.join(', ')}.` });

@@ -41,7 +41,7 @@ export function register(program: Command): void {
 
 /** The human summary of a load. */
 export function describeSummary(s: LoadSummary): string {
-  const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
+  const mb = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
   const lines = [
     s.reused
       ? `load: schema ${s.schema} already held this data set (${s.totalRows.toLocaleString('en-US')} rows)`

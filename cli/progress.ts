@@ -24,7 +24,7 @@ export function loadProgress(opts: OutputOptions): { onEvent: (e: LoadEvent) => 
     if (bar) bar.update(rows, payload);
     else if (!opts.quiet && performance.now() - lastLine > 10_000) {
       lastLine = performance.now();
-      info(opts, `load: ${fmt(rows)}/${fmt(total)} rows, ${payload.rate} rows/s, ${payload.mbs} MB/s`);
+      info(opts, `load: ${fmt(rows)}/${fmt(total)} main rows (messages, users, tasks, events), ${payload.rate} rows/s, ${payload.mbs} MB/s`);
     }
   };
   return {
@@ -38,7 +38,7 @@ export function loadProgress(opts: OutputOptions): { onEvent: (e: LoadEvent) => 
           lastLine = started;
           if (tty && e.pending > 0) {
             bar = new cliProgress.SingleBar(
-              { format: 'load [{bar}] {percentage}% | {value}/{total} rows | {rate} rows/s | {mbs} MB/s | ETA {eta_formatted}', formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? fmt(v) : String(v)), hideCursor: true, stream: process.stderr },
+              { format: 'load [{bar}] {percentage}% | {value}/{total} main rows | {rate} rows/s | {mbs} MB/s | ETA {eta_formatted}', formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? fmt(v) : String(v)), hideCursor: true, stream: process.stderr },
               cliProgress.Presets.shades_classic,
             );
             bar.start(total, 0, { rate: '0', mbs: '0' });

@@ -56,6 +56,8 @@ export type LoadEvent =
 
 export interface LoadSummary {
   schema: string;
+  /** Where it went (never a password) and the settings pgscale gave a server it started. */
+  target: { kind: string; describe: string; settings: Record<string, string> };
   params: SchemaParams;
   /** True when the data set was already complete and nothing was loaded. */
   reused: boolean;
@@ -150,6 +152,7 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
     const cpu = process.cpuUsage(cpu0);
     return {
       schema: opts.schema,
+      target: { kind: target.kind, describe: target.describe, settings: target.settings },
       params,
       reused,
       resumedChunks: done.size,

@@ -89,18 +89,25 @@ function makeTarget(kind: TargetKind, describe: string, config: pg.ClientConfig,
     config: full,
     settings,
     async connect() {
-      const client = new pg.Client(full);
-      // node-postgres emits 'error' on an idle client whose server went away; unheard, that
-      // event kills the process. Keep it on the client: its next query fails and is reported.
-      client.on('error', (err) => {
-        (client as pg.Client & { lostWith?: Error }).lostWith = err;
-      });
-      try {
-        await client.connect();
-      } catch (err) {
-        throw toPgscaleError(err, { where: describe });
+      for (let attempt = 0; ; attempt++) {
+        const client = new pg.Client(full);
+        // node-postgres emits 'error' on an idle client whose server went away; unheard, that
+        // event kills the process. Keep it on the client: its next query fails and is reported.
+        client.on('error', (err) => {
+          (client as pg.Client & { lostWith?: Error }).lostWith = err;
+        });
+        try {
+          await client.connect();
+          return client;
+        } catch (err) {
+          // 57P03: "the database system is starting up" — a shared server still starting.
+          if ((err as { code?: string }).code === '57P03' && attempt < 50) {
+            await new Promise((r) => setTimeout(r, 200));
+            continue;
+          }
+          throw toPgscaleError(err, { where: describe });
+        }
       }
-      return client;
     },
     close,
   };
