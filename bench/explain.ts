@@ -5,6 +5,7 @@
  * https://www.postgresql.org/docs/current/sql-explain.html
  */
 import type pg from 'pg';
+import { StatementTimeout, withStatementTimeout } from './timeout.ts';
 
 /** What a plan showed, flattened. Matches reports/schema.ts PlanSummary. */
 export interface PlanSummary {
@@ -28,6 +29,10 @@ export interface PlanSummary {
   partitionsScanned?: number;
   /** Partitions of the scanned tables that the plan did not touch (plan- or run-time pruning). */
   partitionsPruned?: number;
+  /** False when the plan is a plain EXPLAIN: estimates only, no actual rows, times or buffers. */
+  analyzed?: boolean;
+  /** EXPLAIN ANALYZE was cut off at this statement_timeout (ms), so the plan is a plain EXPLAIN. */
+  cappedAtMs?: number;
 }
 
 /** A plan as EXPLAIN (FORMAT JSON) gives it: the top-level array's first element. */
@@ -64,6 +69,12 @@ export interface ExplainOptions {
   schema?: string;
   /** Run with ANALYZE and BUFFERS (executes the query). @default true */
   analyze?: boolean;
+  /**
+   * Hard cap of EXPLAIN ANALYZE, in ms (statement_timeout on this connection): a query
+   * cut off there is explained again without ANALYZE, and the summary says so
+   * (`analyzed: false`, `cappedAtMs`). @default none: ANALYZE runs to completion
+   */
+  capMs?: number;
 }
 
 const SCAN_WITH_RELATION = /Scan$/;
@@ -163,10 +174,25 @@ async function resolveInSchema(client: pg.Client, schema: string, plan: ExplainJ
  * the measured query) and summarise it. The query really runs.
  */
 export async function explain(client: pg.Client, sql: string, params: unknown[] = [], opts: ExplainOptions = {}): Promise<Explained> {
-  const analyze = opts.analyze ?? true;
-  const r = await client.query<{ 'QUERY PLAN': ExplainJson[] }>(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) ${sql}`, params);
-  const plan = r.rows[0]['QUERY PLAN'][0];
-  let summary = summarizePlan(plan);
+  const run = async (analyze: boolean) =>
+    (await client.query<{ 'QUERY PLAN': ExplainJson[] }>(`EXPLAIN (${analyze ? 'ANALYZE, BUFFERS, ' : ''}FORMAT JSON) ${sql}`, params)).rows[0]['QUERY PLAN'][0];
+  let analyzed = opts.analyze ?? true;
+  let cappedAtMs: number | undefined;
+  let plan: ExplainJson;
+  if (analyzed && opts.capMs !== undefined) {
+    try {
+      plan = await withStatementTimeout(client, opts.capMs, () => run(true));
+    } catch (err) {
+      if (!(err instanceof StatementTimeout)) throw err;
+      // Still worth a plan: the estimates show the path the planner chose.
+      analyzed = false;
+      cappedAtMs = err.capMs;
+      plan = await run(false);
+    }
+  } else {
+    plan = await run(analyzed);
+  }
+  let summary: PlanSummary = { ...summarizePlan(plan), analyzed, ...(cappedAtMs !== undefined ? { cappedAtMs } : {}) };
   if (opts.schema) summary = await resolveInSchema(client, opts.schema, plan, summary);
   return { plan, summary };
 }

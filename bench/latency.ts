@@ -9,6 +9,8 @@
 import assert from 'node:assert/strict';
 import type pg from 'pg';
 import { Bench } from 'tinybench';
+import { quantileSorted } from '../reports/stats.ts';
+import { type Guard, StatementTimeout, statementTimeoutGuard } from './timeout.ts';
 
 export interface LatencyOptions {
   /** Time budget for the timed samples of one operation, in ms. @default 1000 */
@@ -51,8 +53,24 @@ export interface LatencyResult {
   /** Sorted samples, or an evenly spaced subsample of the order statistics. */
   samplesMs: number[];
   opsPerSecond: number;
-  /** `completed`, or `capped` when the hard cap stopped the timed phase early. */
-  state: 'completed' | 'capped';
+  /** `completed`; `capped` when the hard cap stopped the timed phase early; `timed-out` when the probe was cut off at the cap (its latency is then a lower bound). */
+  state: LatencyState;
+  /** Percentiles with too few samples behind them to be more than the slowest sample (p99 under 100, p999 under 1000). */
+  underSampled: UnderSampled[];
+}
+
+export type LatencyState = 'completed' | 'capped' | 'timed-out';
+export type UnderSampled = 'p99' | 'p999';
+
+/**
+ * Which tail percentiles `samples` cannot resolve: a p99 needs 100 samples to have one
+ * beyond it, a p999 1000; with fewer each is (within interpolation) the maximum.
+ */
+export function underSampledPercentiles(samples: number): UnderSampled[] {
+  const out: UnderSampled[] = [];
+  if (samples < 100) out.push('p99');
+  if (samples < 1000) out.push('p999');
+  return out;
 }
 
 /**
@@ -69,12 +87,7 @@ export function subsampleSorted(sorted: readonly number[], k: number): number[] 
 /** Summary of samples (used when the first execution alone breaks the hard cap). */
 function fromSamples(samples: number[], keep: number, state: LatencyResult['state']): LatencyResult {
   const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => {
-    const h = (sorted.length - 1) * q;
-    const lo = Math.floor(h);
-    const hi = Math.min(sorted.length - 1, lo + 1);
-    return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-  };
+  const at = (q: number) => quantileSorted(sorted, q);
   const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;
   const sd = sorted.length > 1 ? Math.sqrt(sorted.reduce((a, b) => a + (b - mean) ** 2, 0) / (sorted.length - 1)) : 0;
   return {
@@ -84,16 +97,35 @@ function fromSamples(samples: number[], keep: number, state: LatencyResult['stat
     samplesMs: subsampleSorted(sorted, keep),
     opsPerSecond: mean > 0 ? 1000 / mean : 0,
     state,
+    underSampled: underSampledPercentiles(sorted.length),
   };
 }
 
-/** Time one async operation: probe, warm up, sample within the budget. Errors propagate. */
-export async function measureLatency(name: string, fn: () => Promise<unknown>, options: LatencyOptions = {}): Promise<LatencyResult> {
+/**
+ * Time one async operation: probe, warm up, sample within the budget. Errors propagate,
+ * except a probe the `guard` cut off at the hard cap: that is recorded as `timed-out`.
+ * Pass a guard (e.g. statementTimeoutGuard(client)) so one slow execution cannot run on
+ * past the cap: without one the probe runs to completion.
+ */
+export async function measureLatency(name: string, fn: () => Promise<unknown>, options: LatencyOptions = {}, guard?: Guard): Promise<LatencyResult> {
   const o = resolveLatencyOptions(options);
-  // One probe execution sizes the iteration counts (and fails fast on a bad query).
-  const t0 = performance.now();
-  await fn();
-  const probeMs = Math.max(performance.now() - t0, 0.001);
+  // One probe execution sizes the iteration counts (and fails fast on a bad query). Only
+  // fn is timed: the guard's own statements (SET, then restore) are not.
+  let probeMs = 0;
+  const probe = async () => {
+    const t0 = performance.now();
+    try {
+      await fn();
+    } finally {
+      probeMs = Math.max(performance.now() - t0, 0.001);
+    }
+  };
+  try {
+    await (guard ? guard(o.hardCapMs, probe) : probe());
+  } catch (err) {
+    if (err instanceof StatementTimeout) return fromSamples([probeMs], o.keepSamples, 'timed-out');
+    throw err;
+  }
   if (probeMs >= o.hardCapMs) return fromSamples([probeMs], o.keepSamples, 'capped');
 
   // tinybench runs until BOTH the time budget and the iteration minimum are met, so the
@@ -138,10 +170,11 @@ export async function measureLatency(name: string, fn: () => Promise<unknown>, o
     samplesMs: subsampleSorted(sorted, o.keepSamples),
     opsPerSecond: l.mean > 0 ? 1000 / l.mean : 0,
     state: r.state === 'completed' ? 'completed' : 'capped',
+    underSampled: underSampledPercentiles(l.samplesCount),
   };
 }
 
 /** The client's floor: `SELECT 1` on this connection, timed exactly like every query. */
 export function measureClientFloor(client: pg.Client, options: LatencyOptions = {}): Promise<LatencyResult> {
-  return measureLatency('SELECT 1', () => client.query('SELECT 1'), options);
+  return measureLatency('SELECT 1', () => client.query('SELECT 1'), options, statementTimeoutGuard(client));
 }

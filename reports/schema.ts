@@ -47,6 +47,10 @@ export const PlanSummary = z.object({
   heapBlocksLossy: z.number().optional(),
   partitionsScanned: z.number().optional(),
   partitionsPruned: z.number().optional(),
+  /** False when the plan is a plain EXPLAIN (estimates only, no actual rows or buffers). */
+  analyzed: z.boolean().optional(),
+  /** EXPLAIN ANALYZE was cut off (or skipped, after the probe was) at this statement_timeout, in ms. */
+  cappedAtMs: z.number().optional(),
 });
 export type PlanSummary = z.infer<typeof PlanSummary>;
 
@@ -62,6 +66,14 @@ export const QueryResult = z.object({
   samplesMs: z.array(z.number()).optional(),
   /** Throughput in operations per second, where the query measured one. */
   opsPerSecond: z.number().optional(),
+  /**
+   * How the measurement ended: `completed`; `capped` (the hard cap stopped sampling early:
+   * fewer samples than planned); `timed-out` (the one probe execution was cut off at the
+   * cap by statement_timeout: its latency is a lower bound). Absent in older results.
+   */
+  state: z.enum(['completed', 'capped', 'timed-out']).optional(),
+  /** Percentiles resting on too few samples to be more than the maximum: p99 under 100 samples, p999 under 1000. */
+  underSampled: z.array(z.enum(['p99', 'p999'])).optional(),
   plan: z.unknown().optional(),
   planSummary: PlanSummary.optional(),
   /** Statements sent, round trips and bytes on the wire for one operation. */

@@ -6,7 +6,8 @@
  */
 import type pg from 'pg';
 import { explain } from '../bench/explain.ts';
-import { type LatencyOptions, type LatencyResult, measureLatency } from '../bench/latency.ts';
+import { type LatencyOptions, type LatencyResult, measureLatency, resolveLatencyOptions } from '../bench/latency.ts';
+import { statementTimeoutGuard } from '../bench/timeout.ts';
 import { toPgscaleError } from '../db/errors.ts';
 import { quoteIdent } from '../db/quote.ts';
 import type { QueryResult } from '../reports/schema.ts';
@@ -44,6 +45,8 @@ export function toQueryResult(name: string, latency: LatencyResult, extra: Parti
     samples: latency.samples,
     samplesMs: latency.samplesMs,
     opsPerSecond: latency.opsPerSecond,
+    state: latency.state,
+    underSampled: latency.underSampled.length > 0 ? latency.underSampled : undefined,
     ...extra,
   };
 }
@@ -84,13 +87,21 @@ export async function inVariant<T>(where: Pick<MeasureWhere, 'scenario' | 'varia
   }
 }
 
-/** Measure one query: latency, then its plan, under the spec's settings. */
+/**
+ * Measure one query: latency, then its plan, under the spec's settings. The probe and
+ * EXPLAIN ANALYZE each run under statement_timeout = the hard cap, so one slow execution
+ * is cut off: a timed-out probe is recorded (state `timed-out`) and its plan is a plain
+ * EXPLAIN, as is the plan of an EXPLAIN ANALYZE that timed out (`analyzed: false`, `cappedAtMs`).
+ */
 export async function measureQuery(client: pg.Client, spec: QuerySpec, latency: LatencyOptions, where: MeasureWhere): Promise<QueryResult> {
+  const capMs = resolveLatencyOptions(latency).hardCapMs;
   return inVariant(where, `query ${spec.name}`, () =>
     withSettings(client, spec.settings, async () => {
-      const l = await measureLatency(spec.name, () => client.query(spec.sql, spec.params), latency);
-      const { plan, summary } = await explain(client, spec.sql, spec.params, { schema: where.schema });
-      return toQueryResult(spec.name, l, { params: spec.labels, plan, planSummary: summary });
+      const l = await measureLatency(spec.name, () => client.query(spec.sql, spec.params), latency, statementTimeoutGuard(client));
+      // After a timed-out probe EXPLAIN ANALYZE would only run into the same cap: estimates only.
+      const timedOut = l.state === 'timed-out';
+      const { plan, summary } = await explain(client, spec.sql, spec.params, { schema: where.schema, analyze: !timedOut, capMs });
+      return toQueryResult(spec.name, l, { params: spec.labels, plan, planSummary: timedOut ? { ...summary, cappedAtMs: capMs } : summary });
     }),
   );
 }

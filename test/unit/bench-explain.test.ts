@@ -91,4 +91,25 @@ test('explain resolves partition indexes to their parent and counts pruned parti
   }
 });
 
+test('an EXPLAIN ANALYZE over its cap is cut off and the plain EXPLAIN is kept, marked as capped', async () => {
+  const c = await testClient();
+  try {
+    const t0 = performance.now();
+    const { plan, summary } = await explain(c, 'SELECT pg_sleep(5)', [], { capMs: 100 });
+    const elapsed = performance.now() - t0;
+    assert.ok(elapsed < 2500, `took ${elapsed.toFixed(0)} ms: ANALYZE was not cut off at 100 ms`);
+    assert.ok(plan.Plan, 'a plan all the same');
+    assert.is(summary.analyzed, false);
+    assert.is(summary.cappedAtMs, 100);
+    assert.is(summary.executionMs, undefined, 'estimates only');
+    const after = await c.query<{ statement_timeout: string }>('SHOW statement_timeout');
+    assert.is(after.rows[0].statement_timeout, '0', 'the connection\'s statement_timeout is put back');
+    const quick = await explain(c, 'SELECT 1', [], { capMs: 1000 });
+    assert.is(quick.summary.analyzed, true);
+    assert.is(quick.summary.cappedAtMs, undefined);
+  } finally {
+    await c.end();
+  }
+});
+
 test.run();

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { measureLatency, resolveLatencyOptions, subsampleSorted } from '../../bench/latency.ts';
+import { measureLatency, resolveLatencyOptions, subsampleSorted, underSampledPercentiles } from '../../bench/latency.ts';
+import { StatementTimeout, statementTimeoutGuard, withStatementTimeout } from '../../bench/timeout.ts';
+import { testClient } from '../support/db.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,11 +45,12 @@ test('measureLatency reports ordered percentiles and at least the minimum sample
 
 test('measureLatency bounds a slow operation by its hard cap instead of the sample minimum', async () => {
   const t0 = performance.now();
-  // 10 samples of 120 ms would take 1.2 s; the cap (400 ms) must win.
-  const r = await measureLatency('sleep-120', () => sleep(120), { timeMs: 200, warmupMs: 0, minSamples: 10, hardCapMs: 400 });
+  // 40 samples of 120 ms would take 4.8 s; the cap (400 ms) must win. The bound is 5× the
+  // cap, so a loaded runner does not fail it, and a missing cap still does.
+  const r = await measureLatency('sleep-120', () => sleep(120), { timeMs: 200, warmupMs: 0, minSamples: 40, hardCapMs: 400 });
   const elapsed = performance.now() - t0;
-  assert.ok(elapsed < 1000, `took ${elapsed.toFixed(0)} ms`);
-  assert.ok(r.samples >= 1 && r.samples < 10, `samples ${r.samples}`);
+  assert.ok(elapsed < 2000, `took ${elapsed.toFixed(0)} ms`);
+  assert.ok(r.samples >= 1 && r.samples < 40, `samples ${r.samples}`);
   assert.ok(r.latencyMs.p50 >= 115, `p50 ${r.latencyMs.p50}`);
 });
 
@@ -55,6 +58,49 @@ test('measureLatency records one probe when a single execution breaks the hard c
   const r = await measureLatency('sleep-80', () => sleep(80), { timeMs: 20, hardCapMs: 40, warmupMs: 0 });
   assert.is(r.samples, 1);
   assert.is(r.state, 'capped');
+  assert.equal(r.underSampled, ['p99', 'p999']);
+});
+
+test('p99 needs 100 samples and p999 1000 before they are more than the maximum', () => {
+  assert.equal(underSampledPercentiles(99), ['p99', 'p999']);
+  assert.equal(underSampledPercentiles(100), ['p999']);
+  assert.equal(underSampledPercentiles(1000), []);
+});
+
+test('a probe the guard cuts off is recorded as timed-out, not thrown', async () => {
+  const guard = async <T>(capMs: number, run: () => Promise<T>): Promise<T> => {
+    await run();
+    throw new StatementTimeout(capMs);
+  };
+  let calls = 0;
+  const r = await measureLatency('cut-off', async () => void calls++, { timeMs: 50, warmupMs: 0, hardCapMs: 200 }, guard);
+  assert.is(r.state, 'timed-out');
+  assert.is(r.samples, 1);
+  assert.is(calls, 1, 'nothing runs after the probe was cut off');
+});
+
+test('statement_timeout cuts a slow probe off at the hard cap on the server, and is put back', async () => {
+  const c = await testClient();
+  try {
+    await c.query(`SET statement_timeout = '20s'`);
+    const t0 = performance.now();
+    const r = await measureLatency('pg_sleep', () => c.query('SELECT pg_sleep(5)'), { timeMs: 50, warmupMs: 0, hardCapMs: 150 }, statementTimeoutGuard(c));
+    const elapsed = performance.now() - t0;
+    assert.is(r.state, 'timed-out');
+    assert.ok(r.latencyMs.p50 >= 140 && elapsed < 2500, `probe ${r.latencyMs.p50.toFixed(0)} ms, all ${elapsed.toFixed(0)} ms`);
+    assert.is((await c.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0].statement_timeout, '20s');
+    // A stricter session value is kept: the cap only ever tightens it.
+    await c.query(`SET statement_timeout = '50ms'`);
+    try {
+      await withStatementTimeout(c, 1000, () => c.query('SELECT pg_sleep(1)'));
+      assert.unreachable('should have been cut off');
+    } catch (err) {
+      assert.instance(err, StatementTimeout);
+      assert.is((err as StatementTimeout).capMs, 50);
+    }
+  } finally {
+    await c.end();
+  }
 });
 
 test('measureLatency never runs two executions at once (one connection, one query at a time)', async () => {
