@@ -1,39 +1,33 @@
 /**
- * An in-process TCP proxy on 127.0.0.1 that holds every chunk for a fixed delay in each
- * direction, so a loopback benchmark shows what round trips cost on a real network
- * (0.5 ms per direction is a fast same-zone link, 2 ms a slower or cross-zone one).
- * It also counts, for the measured operation, bytes each way, round trips (client →
- * server turns) and statements (frontend Query and Execute messages: the wire
- * protocol's own count, not the caller's).
- * https://www.postgresql.org/docs/current/protocol-message-formats.html
+ * A TCP proxy on 127.0.0.1 that holds every chunk for a fixed delay in each direction,
+ * so a loopback benchmark shows what round trips cost on a real network (0.5 ms per
+ * direction is a fast same-zone link, 2 ms a slower or cross-zone one). It also counts,
+ * for the measured operation, bytes each way, round trips (client → server turns) and
+ * statements (frontend Query and Execute messages: the wire protocol's own count, not
+ * the caller's).
+ *
+ * The proxy runs in a worker thread (delay-proxy-worker.ts): holding chunks to the
+ * sub-millisecond needs a short spin before each is due, and on the measured client's
+ * own event loop that spin delayed the client's callbacks and inflated the very
+ * latencies it was adding to. Counters and reset are messages to that thread.
  */
-import { type Server, type Socket, connect, createServer } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
+import type { ProxyCounters, ProxyMessage, ProxyRequest, ProxyWorkerData, Upstream } from './delay-proxy-worker.ts';
 
-export interface ProxyCounters {
-  bytesToServer: number;
-  bytesToClient: number;
-  /** Client → server turns: each time the client speaks after the server did. */
-  roundTrips: number;
-  /** Query ('Q') and Execute ('E') messages; undefined once a stream is encrypted. */
-  statements: number | undefined;
-  /** Chunks forwarded, and the mean time each was actually held (ms): the delay really applied. */
-  chunks: number;
-  meanHeldMs: number;
-}
+export type { ProxyCounters, Upstream } from './delay-proxy-worker.ts';
 
 export interface DelayProxy {
   host: string;
   port: number;
   /** Added delay per direction, in ms. */
   delayMs: number;
-  counters(): ProxyCounters;
-  /** Zero the counters (call after connecting, before the operation). */
-  reset(): void;
+  /** The counters since the last reset (asked of the proxy's thread). */
+  counters(): Promise<ProxyCounters>;
+  /** Zero the counters (call after connecting, before the operation; resolves once done). */
+  reset(): Promise<void>;
   close(): Promise<void>;
 }
-
-export type Upstream = { host: string; port: number } | { path: string };
 
 export interface DelayProxyOptions {
   upstream: Upstream;
@@ -41,182 +35,83 @@ export interface DelayProxyOptions {
   delayMs: number;
 }
 
-// Untyped startup-phase request codes (protocol-message-formats: SSLRequest, GSSENCRequest).
-const SSL_REQUEST = 80877103;
-const GSSENC_REQUEST = 80877104;
-const QUERY = 0x51; // 'Q'
-const EXECUTE = 0x45; // 'E'
-
-/** Counts statements in the frontend (client → server) byte stream of one connection. */
-class FrontendCounter {
-  private startup = true;
-  private header = Buffer.alloc(0);
-  private skip = 0;
-  encrypted = false;
-  /** After an SSL/GSS request the server's next byte says whether the stream turns to TLS. */
-  awaitingEncryptionAnswer = false;
-
-  constructor(private readonly onStatement: () => void) {}
-
-  feed(chunk: Buffer): void {
-    let off = 0;
-    while (off < chunk.length && !this.encrypted) {
-      if (this.skip > 0) {
-        const n = Math.min(this.skip, chunk.length - off);
-        this.skip -= n;
-        off += n;
-        continue;
-      }
-      const headerLen = this.startup ? 8 : 5;
-      const take = Math.min(headerLen - this.header.length, chunk.length - off);
-      this.header = Buffer.concat([this.header, chunk.subarray(off, off + take)]);
-      off += take;
-      if (this.header.length < headerLen) return;
-      if (this.startup) {
-        const len = this.header.readInt32BE(0);
-        const code = this.header.readInt32BE(4);
-        if (code === SSL_REQUEST || code === GSSENC_REQUEST) this.awaitingEncryptionAnswer = true;
-        else this.startup = false;
-        this.skip = len - 8;
-      } else {
-        if (this.header[0] === QUERY || this.header[0] === EXECUTE) this.onStatement();
-        this.skip = this.header.readInt32BE(1) - 4;
-      }
-      this.header = Buffer.alloc(0);
-    }
-  }
-
-  /** The server answered the SSL/GSS request: 'S' or 'G' means the rest is encrypted. */
-  serverAnswered(firstByte: number): void {
-    if (!this.awaitingEncryptionAnswer) return;
-    this.awaitingEncryptionAnswer = false;
-    if (firstByte === 0x53 || firstByte === 0x47) this.encrypted = true;
-  }
+/**
+ * The worker is TypeScript, so its thread registers tsx before importing it: a loader
+ * registered in the main thread (bin/pgscale.js, or node --import tsx) does not reach a
+ * worker in Node 20, nor does --import in the worker's execArgv. Both specifiers are
+ * resolved from here, so the working directory does not matter.
+ */
+function workerEntry(): URL {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const file = new URL('./delay-proxy-worker.ts', import.meta.url).href;
+  const code = `import { register } from ${JSON.stringify(tsx)};\nregister();\nawait import(${JSON.stringify(file)});\n`;
+  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
 }
 
-/** Wait until a performance.now() deadline: a timer for the bulk, then yield-spin for sub-ms precision. */
-function waitUntil(due: number, then: () => void): void {
-  const left = due - performance.now();
-  if (left <= 0) then();
-  // Node timers have 1 ms granularity and often fire a millisecond or more late on a busy
-  // machine: a timer only for the bulk of a long wait, the last 2–3 ms yield-spin
-  // (setImmediate lets socket I/O run between checks).
-  else if (left > 3) setTimeout(() => waitUntil(due, then), Math.floor(left - 2));
-  else setImmediate(() => waitUntil(due, then));
-}
-
-/** One direction of one connection: chunks leave `delayMs` after they arrived, in order. */
-function delayedPipe(from: Socket, to: Socket, delayMs: number, onChunk: (buf: Buffer) => void, onSent: (heldMs: number) => void): void {
-  const queue: Array<{ buf: Buffer; due: number; at: number }> = [];
-  let waiting = false;
-  const pump = () => {
-    waiting = false;
-    while (queue.length > 0 && queue[0].due <= performance.now()) {
-      const { buf, at } = queue.shift()!;
-      onSent(performance.now() - at);
-      if (!to.destroyed && !to.write(buf)) {
-        from.pause();
-        to.once('drain', () => from.resume());
-      }
-    }
-    if (queue.length > 0) {
-      waiting = true;
-      waitUntil(queue[0].due, pump);
-    }
-  };
-  from.on('data', (buf: Buffer) => {
-    onChunk(buf);
-    if (delayMs <= 0 && queue.length === 0) {
-      onSent(0);
-      if (!to.write(buf)) {
-        from.pause();
-        to.once('drain', () => from.resume());
-      }
-      return;
-    }
-    const at = performance.now();
-    queue.push({ buf, due: at + delayMs, at });
-    if (!waiting) {
-      waiting = true;
-      waitUntil(queue[0].due, pump);
-    }
-  });
-  // End the other side only after the queued chunks went out.
-  from.on('end', () => {
-    const finish = () => (queue.length === 0 ? to.end() : setTimeout(finish, Math.max(1, delayMs)));
-    finish();
-  });
-}
-
-/** Start a proxy on 127.0.0.1 (a free port) in front of `upstream`. */
+/** Start a proxy on 127.0.0.1 (a free port) in front of `upstream`, in its own thread. */
 export async function startDelayProxy(opts: DelayProxyOptions): Promise<DelayProxy> {
-  const counters = { bytesToServer: 0, bytesToClient: 0, roundTrips: 0, statements: 0 as number | undefined, chunks: 0, heldMs: 0 };
-  const sent = (heldMs: number) => {
-    counters.chunks++;
-    counters.heldMs += heldMs;
+  const data: ProxyWorkerData = { upstream: opts.upstream, delayMs: opts.delayMs };
+  const worker = new Worker(workerEntry(), { workerData: data, execArgv: [] });
+  const pending = new Map<number, { resolve: (m: ProxyMessage) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let failure: Error | undefined;
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const p of pending.values()) p.reject(failure);
+    pending.clear();
   };
-  let lastFromClient = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = 'path' in opts.upstream ? connect(opts.upstream.path) : connect(opts.upstream.port, opts.upstream.host);
-    for (const s of [client, upstream]) {
-      s.setNoDelay(true);
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      // A reset on one side closes the other; the pg client sees and reports the error.
-      s.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    const frontend = new FrontendCounter(() => {
-      if (counters.statements !== undefined) counters.statements++;
+  const port = await new Promise<number>((resolve, reject) => {
+    const early = (err: Error) => reject(err);
+    worker.once('error', early);
+    worker.once('exit', (code) => reject(new Error(`delay proxy worker exited (code ${code}) before listening`)));
+    worker.once('message', (m: ProxyMessage) => {
+      worker.off('error', early);
+      worker.removeAllListeners('exit');
+      if (m.type === 'listening') resolve(m.port);
+      else reject(new Error(`delay proxy could not listen: ${m.type === 'failed' ? m.message : m.type}`));
     });
-    delayedPipe(client, upstream, opts.delayMs, (buf) => {
-      counters.bytesToServer += buf.length;
-      if (!lastFromClient) counters.roundTrips++;
-      lastFromClient = true;
-      frontend.feed(buf);
-      if (frontend.encrypted) counters.statements = undefined;
-    }, sent);
-    delayedPipe(upstream, client, opts.delayMs, (buf) => {
-      counters.bytesToClient += buf.length;
-      lastFromClient = false;
-      frontend.serverAnswered(buf[0]);
-    }, sent);
+  }).catch(async (err: Error) => {
+    await worker.terminate();
+    throw err;
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  worker.on('message', (m: ProxyMessage) => {
+    if (!('id' in m)) return;
+    const p = pending.get(m.id);
+    pending.delete(m.id);
+    p?.resolve(m);
   });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  // An error in the proxy's thread fails what waits on it; it never goes unhandled.
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`delay proxy worker exited (code ${code})`)));
+
+  const ask = (type: ProxyRequest['type']): Promise<ProxyMessage> => {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise<ProxyMessage>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ id, type } satisfies ProxyRequest);
+    });
+  };
+  let closed: Promise<void> | undefined;
   return {
     host: '127.0.0.1',
     port,
     delayMs: opts.delayMs,
-    counters: () => ({
-      bytesToServer: counters.bytesToServer,
-      bytesToClient: counters.bytesToClient,
-      roundTrips: counters.roundTrips,
-      statements: counters.statements,
-      chunks: counters.chunks,
-      meanHeldMs: counters.chunks > 0 ? counters.heldMs / counters.chunks : 0,
-    }),
-    reset() {
-      counters.bytesToServer = 0;
-      counters.bytesToClient = 0;
-      counters.roundTrips = 0;
-      counters.chunks = 0;
-      counters.heldMs = 0;
-      if (counters.statements !== undefined) counters.statements = 0;
-      lastFromClient = false;
+    async counters() {
+      const m = await ask('counters');
+      if (m.type !== 'counters') throw new Error(`delay proxy answered ${m.type} to counters`);
+      return m.counters;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    async reset() {
+      await ask('reset');
+    },
+    close() {
+      closed ??= (async () => {
+        if (!failure) await ask('close').catch(() => undefined);
+        await worker.terminate();
+      })();
+      return closed;
+    },
   };
 }
 

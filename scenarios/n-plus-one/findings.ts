@@ -34,10 +34,10 @@ export function describeFindings(variants: VariantResult[], users: PickedUser[],
   const joinPlan = jn(0)?.planSummary;
   const joinScans = joinPlan && !(joinPlan.parentIndexes ?? joinPlan.indexes).includes('idx_messages_session');
   const notes = [
-    `Delays are added per direction by an in-process TCP proxy (a round trip gains twice the delay); delayMs=0 is a direct loopback connection. ` +
+    `Delays are added per direction by a TCP proxy in its own worker thread, so holding chunks does not occupy the measured client's event loop (a round trip gains twice the delay); delayMs=0 is a direct loopback connection. ` +
       `Statements (Query/Execute messages) and round trips (client turns) are counted on the wire by the proxy, not by the code issuing them.` +
       (applied.size > 0
-        ? ` Delay really applied per chunk (mean): ${[...applied].map(([d, a]) => `${a.toFixed(2)} ms for ${d} ms requested`).join(', ')} — Node timers and CPU scheduling overshoot on a busy machine.`
+        ? ` Delay really applied per chunk (mean): ${[...applied].map(([d, a]) => `${a.toFixed(2)} ms for ${d} ms requested`).join(', ')} — timers and CPU scheduling overshoot on a busy machine.`
         : ''),
     `Bytes received for that user: N+1 ${kb(n1(0)?.bytesReceived)}, JOIN ${kb(jn(0)?.bytesReceived)} (session columns repeated on every message row), ` +
       `json_agg ${kb(ag(0)?.bytesReceived)} (${ms(ag(0)?.latencyMs.p50)} direct, ${ms(ag(2)?.latencyMs.p50)} at 2 ms).`,

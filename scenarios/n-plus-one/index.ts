@@ -9,6 +9,7 @@ import pg from 'pg';
 import { type DelayProxy, type ProxyCounters, startDelayProxy, upstreamOf, viaProxy } from '../../bench/delay-proxy.ts';
 import { explain } from '../../bench/explain.ts';
 import { measureLatency } from '../../bench/latency.ts';
+import { StatementTimeout, statementTimeoutGuard, withStatementTimeout } from '../../bench/timeout.ts';
 import { type RelationSize, tableSizes } from '../../bench/sizes.ts';
 import { toPgscaleError } from '../../db/errors.ts';
 import { quoteIdent } from '../../db/quote.ts';
@@ -104,6 +105,25 @@ class HeldDelays {
   }
 }
 
+/**
+ * One operation counted on the wire by the link's proxy, under the hard cap: undefined
+ * when the cap cut it off (the probe was not, or counting would have been skipped).
+ */
+async function countOne(link: Link, capMs: number, run: () => Promise<unknown>): Promise<ProxyCounters | undefined> {
+  const proxy = link.proxy!;
+  try {
+    // Reset after the cap is set and read before it is put back: those two statements are not the operation's.
+    return await withStatementTimeout(link.client, capMs, async () => {
+      await proxy.reset();
+      await run();
+      return proxy.counters();
+    });
+  } catch (err) {
+    if (err instanceof StatementTimeout) return undefined;
+    throw err;
+  }
+}
+
 async function closeLink(l: Link): Promise<void> {
   await l.client.end().catch(() => undefined);
   await l.proxy?.close();
@@ -148,6 +168,7 @@ export const nPlusOne: Scenario = {
       }
 
       const held = new HeldDelays();
+      const capMs = ctx.latency.hardCapMs;
       const variants: VariantResult[] = [];
       for (const variant of VARIANTS) {
         const where = { scenario: NAME, variant };
@@ -158,25 +179,27 @@ export const nPlusOne: Scenario = {
           const first = (await direct.client.query<{ id: string }>(st.sessions, [u.userId])).rows[0]?.id;
           // The plan of the statement that runs per session (N+1) or once (join, aggregate).
           const planned = await inVariant(where, `plan of ${name}`, () =>
-            variant === 'n-plus-one' ? explain(direct.client, st.messages, [first ?? '00000000-0000-0000-0000-000000000000'], { schema: ds.schema }) : explain(direct.client, st[variant], [u.userId], { schema: ds.schema }),
+            variant === 'n-plus-one'
+              ? explain(direct.client, st.messages, [first ?? '00000000-0000-0000-0000-000000000000'], { schema: ds.schema, capMs })
+              : explain(direct.client, st[variant], [u.userId], { schema: ds.schema, capMs }),
           );
           for (const link of [direct, ...delayed]) {
             ctx.log(`${NAME}/${variant}: user with ${u.sessions} sessions, ${link.delayMs ? `${link.delayMs} ms per direction` : 'direct'}`);
-            link.proxy?.reset();
-            const latency = await inVariant(where, `${name} at ${link.delayMs} ms`, () => measureLatency(name, () => op(link.client, u.userId), ctx.latency));
-            if (link.proxy) held.add(link.delayMs, link.proxy.counters());
+            await link.proxy?.reset();
+            const latency = await inVariant(where, `${name} at ${link.delayMs} ms`, () =>
+              measureLatency(name, () => op(link.client, u.userId), ctx.latency, statementTimeoutGuard(link.client)),
+            );
+            if (link.proxy) held.add(link.delayMs, await link.proxy.counters());
             // Count one operation on the wire: through this link's proxy, or the zero-delay one for direct.
             const countLink = link.proxy ? link : counter;
-            countLink.proxy!.reset();
-            await inVariant(where, `${name} counted`, () => op(countLink.client, u.userId));
-            const c = countLink.proxy!.counters();
+            const c = latency.state === 'timed-out' ? undefined : await inVariant(where, `${name} counted`, () => countOne(countLink, capMs, () => op(countLink.client, u.userId)));
             queries.push(
               toQueryResult(name, latency, {
                 params: { sessions: u.sessions, delayMs: link.delayMs },
-                statements: c.statements,
-                roundTrips: c.roundTrips,
-                bytesSent: c.bytesToServer,
-                bytesReceived: c.bytesToClient,
+                statements: c?.statements,
+                roundTrips: c?.roundTrips,
+                bytesSent: c?.bytesToServer,
+                bytesReceived: c?.bytesToClient,
                 planSummary: planned.summary,
                 ...(link.delayMs === 0 ? { plan: planned.plan } : {}),
               }),
