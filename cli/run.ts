@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { PgscaleError } from '../db/errors.ts';
 import type { LoadEvent } from '../db/load.ts';
 import { checkSchemaName } from '../db/schema.ts';
+import { formatLatencyPair } from '../reports/format.ts';
 import { type Results, parseResults } from '../reports/schema.ts';
 import { selectScenarios } from '../scenarios/index.ts';
 import { runScenarios } from '../scenarios/runner.ts';
@@ -128,7 +129,7 @@ export function summaryTable(r: Results, seconds: number): string {
   const header = ['scenario', 'status', 'time', 'variants'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
-  const floor = r.clientFloor ? `client floor (SELECT 1): p50 ${r.clientFloor.latencyMs.p50.toFixed(3)} ms, p99 ${r.clientFloor.latencyMs.p99.toFixed(3)} ms` : '';
+  const floor = r.clientFloor ? `client floor (SELECT 1, p50 / p99): ${formatLatencyPair(r.clientFloor).text}` : '';
   return [
     '',
     line(header),

@@ -75,6 +75,36 @@ export function formatConfidence(c: number | undefined): string {
   return `${Math.min(99.9, c * 100).toFixed(c >= 0.999 ? 1 : 0)}%`;
 }
 
+/** The latency fields tailMarks reads (a QueryResult has them all). */
+export interface LatencyHonesty {
+  latencyMs: { p50: number; p99: number };
+  samples: number;
+  state?: 'completed' | 'capped' | 'timed-out';
+  underSampled?: ReadonlyArray<'p99' | 'p999'>;
+}
+
+/** Footnote marks: † p99 is only the maximum, ‡ sampling was cut short, ≥ the one execution was cut off. */
+export const LATENCY_FOOTNOTES = {
+  underSampled: '† p99 from fewer than 100 samples (p999: fewer than 1000) is the slowest sample, not a percentile; n is the sample count.',
+  capped: '‡ the hard cap stopped sampling early: fewer samples than the minimum asked for.',
+  timedOut: '≥ the one execution was cut off at the hard cap by statement_timeout: a lower bound, not a latency.',
+} as const;
+
+/**
+ * "p50 / p99" with what they rest on: `1.2 ms / 3.4 ms† (n=37)`, `≥ 3,000 ms` for a
+ * timed-out execution, a ‡ when the cap cut sampling short. The marks used are returned
+ * so the renderer can print their footnotes once.
+ */
+export function formatLatencyPair(q: LatencyHonesty): { text: string; marks: Array<keyof typeof LATENCY_FOOTNOTES> } {
+  if (q.state === 'timed-out') return { text: `≥ ${formatMs(q.latencyMs.p50)}`, marks: ['timedOut'] };
+  const marks: Array<keyof typeof LATENCY_FOOTNOTES> = [];
+  const under = q.underSampled?.includes('p99') ?? false;
+  if (under) marks.push('underSampled');
+  if (q.state === 'capped') marks.push('capped');
+  const text = `${formatMs(q.latencyMs.p50)} / ${formatMs(q.latencyMs.p99)}${under ? '†' : ''}${q.state === 'capped' ? '‡' : ''}${under ? ` (n=${q.samples})` : ''}`;
+  return { text, marks };
+}
+
 /** "enum-storage/smallint eq-filter p50", or "n-plus-one status" for scenario-wide metrics. */
 export function metricTitle(m: { scenario: string; variant: string; label: string }): string {
   return m.variant === '-' ? `${m.scenario} ${m.label}` : `${m.scenario}/${m.variant} ${m.label}`;

@@ -7,7 +7,7 @@
  */
 import { compareResults, type Comparison } from './compare.ts';
 import { checkComparable } from './fingerprint.ts';
-import { escapeHtml, formatP, formatBytes, formatChange, formatConfidence, formatMs, formatNumber, formatValue, metricTitle } from './format.ts';
+import { escapeHtml, formatP, formatBytes, formatChange, formatConfidence, formatLatencyPair, formatMs, formatNumber, formatValue, LATENCY_FOOTNOTES, metricTitle } from './format.ts';
 import { buildTrends, sameRun, type Trend } from './history.ts';
 import { environmentLines } from './markdown.ts';
 import { displayKey, queryKey, varyingParams } from './metrics.ts';
@@ -67,17 +67,27 @@ function distributionSection(s: ScenarioResult, colors: Map<string, string>): st
   const varying = varyingParams(s.variants.flatMap((v) => v.queries));
   const keys: string[] = [];
   for (const v of s.variants) for (const q of v.queries) if (!keys.includes(displayKey(q, varying))) keys.push(displayKey(q, varying));
+  const marks = new Set<keyof typeof LATENCY_FOOTNOTES>();
+  const flagged: string[] = [];
   const charts = keys.map((key) => {
     const boxes = s.variants.flatMap((v) => {
       const q = v.queries.find((x) => displayKey(x, varying) === key);
       if (!q) return [];
-      const tip = `${v.name}: p50 ${formatMs(q.latencyMs.p50)}, p99 ${formatMs(q.latencyMs.p99)}, ${q.samples} samples${q.samplesMs ? '' : ' (summary only)'}`;
+      const pair = formatLatencyPair(q);
+      for (const m of pair.marks) marks.add(m);
+      if (pair.marks.length > 0) flagged.push(`${v.name} · ${key}: ${pair.text}`);
+      const tip = `${v.name}: p50 / p99 ${pair.text}, ${q.samples} samples${q.samplesMs ? '' : ' (summary only)'}`;
       return [{ label: v.name, q: boxFor(q), color: colors.get(v.name), tip }];
     });
     return boxChart(key, boxes);
   });
   if (charts.length === 0) return '';
-  return `<h3>Latency distributions</h3><p class="muted">Boxes span p25–p75 with the median marked; whiskers p5–p95 of the raw samples (p50–p99 when only a summary was kept).</p><div class="grid">${charts.join('')}</div>`;
+  const notes = (Object.keys(LATENCY_FOOTNOTES) as Array<keyof typeof LATENCY_FOOTNOTES>).filter((m) => marks.has(m)).map((m) => LATENCY_FOOTNOTES[m]);
+  const honesty =
+    flagged.length === 0
+      ? ''
+      : `<details class="tails"><summary>${flagged.length} measurement(s) whose p99 is not a percentile or that were cut short</summary><ul>${flagged.map((f) => `<li>${escapeHtml(f)}</li>`).join('')}</ul><p class="muted">${notes.map(escapeHtml).join('<br>')}</p></details>`;
+  return `<h3>Latency distributions</h3><p class="muted">Boxes span p25–p75 with the median marked; whiskers p5–p95 of the raw samples (p50–p99 when only a summary was kept).</p><div class="grid">${charts.join('')}</div>${honesty}`;
 }
 
 /**
@@ -192,7 +202,8 @@ export function renderHtml(results: Results, opts: HtmlOptions = {}): string {
   }
   const trends = opts.history && opts.history.length > 0 ? buildTrends([...opts.history.filter((r) => !sameRun(r, results)), results]) : [];
   const env = environmentLines(results).map((l) => `<li>${escapeHtml(l.replace(/^- /, '').replace(/\*\*/g, ''))}</li>`).join('');
-  const floor = results.clientFloor ? `<li>Client floor (SELECT 1): p50 ${formatMs(results.clientFloor.latencyMs.p50)}, p99 ${formatMs(results.clientFloor.latencyMs.p99)}</li>` : '';
+  const floorPair = results.clientFloor ? formatLatencyPair(results.clientFloor) : undefined;
+  const floor = floorPair ? `<li>Client floor (SELECT 1, p50 / p99): ${escapeHtml(floorPair.text)}${floorPair.marks.map((m) => ` <span class="muted">${escapeHtml(LATENCY_FOOTNOTES[m])}</span>`).join('')}</li>` : '';
   const nav = results.scenarios.map((s) => `<a href="#scenario-${escapeHtml(s.name)}">${escapeHtml(s.name)}${s.status === 'errored' ? ' ⚠' : ''}</a>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>pgscale report — scale ${formatNumber(results.params.scale)}</title><style>${CSS}</style></head>

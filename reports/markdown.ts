@@ -7,7 +7,7 @@
 import { compareResults, type Comparison, type MetricComparison } from './compare.ts';
 import { comparisonHeadline } from './compare-table.ts';
 import { checkComparable } from './fingerprint.ts';
-import { formatBytes, formatChange, formatMs, formatNumber, mdCell, metricTitle } from './format.ts';
+import { formatBytes, formatChange, formatLatencyPair, formatNumber, LATENCY_FOOTNOTES, mdCell, metricTitle } from './format.ts';
 import { displayKey, queryKey, varyingParams } from './metrics.ts';
 import type { Results, ScenarioResult } from './schema.ts';
 
@@ -63,15 +63,19 @@ function latencyTable(s: ScenarioResult, deltas: Map<string, MetricComparison>):
   const keys: string[] = [];
   for (const v of s.variants) for (const q of v.queries) if (!keys.includes(displayKey(q, varying))) keys.push(displayKey(q, varying));
   if (keys.length === 0) return [];
+  const marks = new Set<keyof typeof LATENCY_FOOTNOTES>();
   const rows = keys.map((key) => [
     mdCell(key),
     ...s.variants.map((v) => {
       const q = v.queries.find((x) => displayKey(x, varying) === key);
       if (!q) return '–';
-      return withDelta(`${formatMs(q.latencyMs.p50)} / ${formatMs(q.latencyMs.p99)}`, deltas.get(`${s.name}/${v.name}/latency/${queryKey(q)}`));
+      const pair = formatLatencyPair(q);
+      for (const m of pair.marks) marks.add(m);
+      return withDelta(pair.text, deltas.get(`${s.name}/${v.name}/latency/${queryKey(q)}`));
     }),
   ]);
-  return ['', '**Latency** (p50 / p99)', '', ...table(['query', ...s.variants.map((v) => v.name)], rows)];
+  const notes = (Object.keys(LATENCY_FOOTNOTES) as Array<keyof typeof LATENCY_FOOTNOTES>).filter((m) => marks.has(m)).map((m) => LATENCY_FOOTNOTES[m]);
+  return ['', '**Latency** (p50 / p99)', '', ...table(['query', ...s.variants.map((v) => v.name)], rows), ...(notes.length > 0 ? ['', ...notes.map(mdCell)] : [])];
 }
 
 function metricsTable(s: ScenarioResult, deltas: Map<string, MetricComparison>): string[] {
@@ -117,7 +121,10 @@ export function renderMarkdown(results: Results, opts: MarkdownOptions = {}): st
     lines.push('');
   }
   lines.push(...environmentLines(results), '');
-  if (results.clientFloor) lines.push(`Client floor (\`SELECT 1\`): p50 ${formatMs(results.clientFloor.latencyMs.p50)}, p99 ${formatMs(results.clientFloor.latencyMs.p99)}`, '');
+  if (results.clientFloor) {
+    const floor = formatLatencyPair(results.clientFloor);
+    lines.push(`Client floor (\`SELECT 1\`, p50 / p99): ${floor.text}${floor.marks.map((m) => ` — ${LATENCY_FOOTNOTES[m]}`).join('')}`, '');
+  }
   const findings = results.scenarios.map((s) => `- **${s.name}**: ${s.status === 'ok' ? mdCell(s.finding) : `errored — ${mdCell(s.error?.message ?? '')}`}`);
   lines.push('## Findings', '', ...findings, '');
   const deltas = new Map((comparison?.metrics ?? []).map((m) => [m.id, m]));

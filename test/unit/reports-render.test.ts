@@ -87,6 +87,25 @@ test('an errored scenario shows its error in Markdown and HTML without breaking 
   assert.ok(count(html, 'class="bar"') > 0, 'other scenarios still have charts');
 });
 
+test('p99 from under 100 samples, a capped and a timed-out measurement are marked, with footnotes', () => {
+  const r = structuredClone(results);
+  const [eq, group, order] = r.scenarios[0].variants[0].queries;
+  Object.assign(eq, { samples: 37, samplesMs: eq.samplesMs!.slice(0, 37), underSampled: ['p99', 'p999'] });
+  Object.assign(group, { state: 'capped' });
+  Object.assign(order, { state: 'timed-out', samples: 1, samplesMs: [3012], latencyMs: { ...order.latencyMs, p50: 3012, p99: 3012 } });
+  const md = renderMarkdown(r);
+  const row = (name: string) => md.split('\n').find((l) => l.startsWith(`| ${name} |`))!;
+  assert.match(row('eq-filter').split(' | ')[1], /ms† \(n=37\)$/);
+  assert.match(row('group-by-status').split(' | ')[1], /ms‡$/);
+  assert.is(row('order-by-priority').split(' | ')[1], '≥ 3,012 ms');
+  assert.not.match(row('eq-filter').split(' | ')[2], '†', 'other variants have 200 samples: a p99 is a percentile');
+  for (const note of ['† p99 from fewer than 100 samples', '‡ the hard cap stopped sampling early', '≥ the one execution was cut off']) assert.is(count(md, note), 1, note);
+  const html = renderHtml(r);
+  assert.match(html, '3 measurement(s) whose p99 is not a percentile or that were cut short');
+  assert.match(html, 'smallint · eq-filter: ');
+  assert.not.match(renderMarkdown(results), '†', 'nothing marked when every p99 rests on 100+ samples');
+});
+
 test('the HTML report has every chart kind and no external resource', () => {
   const html = renderHtml(results);
   assert.ok(count(html, 'class="bar"') >= 30, 'size bars');
