@@ -10,13 +10,15 @@
  *   ratio; a change is regressed/improved only when it is significant (adjusted p <
  *   alpha and the interval excludes 1) AND at least the minimum effect AND above the
  *   noise floor; small changes are unchanged; big but unproven ones are inconclusive;
+ * - informational metrics (`gated: false`: noisy, derived from gated ones, or read from
+ *   an earlier run) are listed with their change and never judged;
  * - single values with no samples (throughput, build times): judged against the nightly
  *   history when given (robust z-score against the prior runs), else unchanged within
  *   the threshold and inconclusive beyond it: one value per run cannot tell noise from
  *   change.
  */
 import { assertComparable } from './fingerprint.ts';
-import { formatP } from './format.ts';
+import { formatChange, formatP } from './format.ts';
 import { buildTrends, sameRun, sortHistory, type Trend } from './history.ts';
 import { extractMetrics, type Metric } from './metrics.ts';
 import type { Results } from './schema.ts';
@@ -26,9 +28,9 @@ import { DEFAULT_GATE_CONFIG, thresholdFor, type GateConfig, type Threshold } fr
 export type Verdict = 'improved' | 'unchanged' | 'regressed' | 'inconclusive';
 export const VERDICTS: readonly Verdict[] = ['regressed', 'inconclusive', 'improved', 'unchanged'];
 
-export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status';
+export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational';
 
-export interface MetricComparison extends Pick<Metric, 'id' | 'scenario' | 'variant' | 'kind' | 'label' | 'unit' | 'direction'> {
+export interface MetricComparison extends Pick<Metric, 'id' | 'scenario' | 'variant' | 'kind' | 'label' | 'unit' | 'direction' | 'gated'> {
   baseline?: number;
   current?: number;
   /** current / baseline - 1. */
@@ -187,8 +189,19 @@ export function effectiveThreshold(config: GateConfig, metric: Metric, prior: re
   return { ...t, relative: Math.max(t.relative, Math.expm1(noise)) };
 }
 
+/**
+ * An informational metric (noisy, derived from gated ones, or read from an earlier run)
+ * is listed with its change but never judged: it cannot regress, improve or be
+ * inconclusive, so it neither fails the gate nor adds noise to its counts.
+ */
+function judgeInformational(a: number, b: number): Judgement {
+  const change = relChange(a, b);
+  return { change, method: 'informational', verdict: 'unchanged', reason: `informational, not judged${a === b ? '' : ` (moved ${formatChange(change)})`}` };
+}
+
 /** A verdict now, or sample evidence that waits for the family-wide p adjustment. */
 function judge(base: Metric, cur: Metric, t: Threshold, config: GateConfig, prior: number[] | undefined): Judgement | SampleEvidence {
+  if (!cur.gated || !base.gated) return judgeInformational(base.value, cur.value);
   if (cur.kind === 'size' || cur.kind === 'count' || cur.kind === 'info') return judgeExact(cur, base.value, cur.value, t);
   if (base.samples && cur.samples) return sampleEvidence(cur, base.samples, cur.samples, t, config);
   if (prior && prior.length >= MIN_HISTORY) return judgeAgainstHistory(cur, prior, cur.value, t, config);
@@ -201,7 +214,7 @@ function statusComparisons(baseline: Results, current: Results): MetricCompariso
   for (const s of current.scenarios) {
     const before = baseStatus.get(s.name);
     if (s.status === 'ok' && before !== 'errored') continue;
-    const common = { id: `${s.name}/-/status`, scenario: s.name, variant: '-', kind: 'info' as const, label: 'status', unit: '' as const, direction: 'none' as const, method: 'status' as const };
+    const common = { id: `${s.name}/-/status`, scenario: s.name, variant: '-', kind: 'info' as const, label: 'status', unit: '' as const, direction: 'none' as const, gated: true, method: 'status' as const };
     if (s.status === 'errored' && before === 'ok') {
       out.push({ ...common, confidence: 1, verdict: 'regressed', reason: `scenario errored: ${s.error?.message ?? 'no message'}` });
     } else if (s.status === 'errored') {
@@ -246,7 +259,8 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
     const base = baseMetrics.get(cur.id);
     baseMetrics.delete(cur.id);
     if (!base) {
-      metrics.push({ ...identity, current: cur.value, method: 'missing', verdict: 'inconclusive', reason: 'new metric: not in the baseline' });
+      if (!cur.gated) metrics.push({ ...identity, current: cur.value, method: 'informational', verdict: 'unchanged', reason: 'informational, not judged (not in the baseline)' });
+      else metrics.push({ ...identity, current: cur.value, method: 'missing', verdict: 'inconclusive', reason: 'new metric: not in the baseline' });
       continue;
     }
     const prior = priorById?.get(cur.id);
@@ -269,7 +283,8 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   for (const base of baseMetrics.values()) {
     if (erroredNow.has(base.scenario)) continue; // already reported once as the scenario's status
     const { samples: _s, params: _p, value: _v, ...identity } = base;
-    metrics.push({ ...identity, baseline: base.value, method: 'missing', verdict: 'inconclusive', reason: 'missing in the current run' });
+    if (!base.gated) metrics.push({ ...identity, baseline: base.value, method: 'informational', verdict: 'unchanged', reason: 'informational, not judged (missing in the current run)' });
+    else metrics.push({ ...identity, baseline: base.value, method: 'missing', verdict: 'inconclusive', reason: 'missing in the current run' });
   }
 
   const counts: Record<Verdict, number> = { regressed: 0, inconclusive: 0, improved: 0, unchanged: 0 };

@@ -36,13 +36,14 @@ function spread(samples: readonly number[] | undefined): number | undefined {
 /**
  * Entries for github-action-benchmark: `customSmallerIsBetter` gets sizes, counts,
  * latencies and timings; `customBiggerIsBetter` gets throughputs. Metrics with no better
- * direction (e.g. correlation) go to neither.
+ * direction and informational ones (the gate does not judge them either) go to neither:
+ * their alerts would be noise.
  */
 export function toGithubActionBenchmark(results: Results, tool: GithubBenchmarkTool): GithubBenchmarkEntry[] {
   const want = tool === 'customSmallerIsBetter' ? 'smaller' : 'bigger';
   const sha = results.tool.gitSha.slice(0, 12);
   return extractMetrics(results)
-    .filter((m) => m.direction === want && Number.isFinite(m.value))
+    .filter((m) => m.gated && m.direction === want && Number.isFinite(m.value))
     .map((m) => {
       const entry: GithubBenchmarkEntry = { name: benchmarkName(m), unit: m.unit || 'count', value: m.value };
       const r = spread(m.samples);
@@ -87,7 +88,7 @@ function measureSlug(m: Metric): string {
 export function toBencherBmf(results: Results): Bmf {
   const out: Bmf = {};
   for (const m of extractMetrics(results)) {
-    if (m.direction === 'none' || !Number.isFinite(m.value)) continue;
+    if (!m.gated || m.direction === 'none' || !Number.isFinite(m.value)) continue;
     const [scenario, variant, , ...rest] = m.id.split('/');
     const name = `${scenario}/${variant}/${rest.join('/')}`;
     const slug = measureSlug(m);

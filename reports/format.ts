@@ -49,6 +49,8 @@ export function formatValue(v: number | undefined, unit: string): string {
       return `${formatNumber(v)} s`;
     case 'x':
       return `${formatNumber(v)}×`;
+    case '%':
+      return `${formatNumber(v)} %`;
     default:
       return formatNumber(v);
   }

@@ -4,7 +4,7 @@
  * noisy (timings). The gate, the exporters and the history trends all start here, so
  * a metric has the same id everywhere.
  */
-import type { QueryResult, Results } from './schema.ts';
+import { type MetricDecl, MetricKindName, type QueryResult, type Results } from './schema.ts';
 
 /**
  * size: bytes of a relation (deterministic for the same data);
@@ -12,10 +12,11 @@ import type { QueryResult, Results } from './schema.ts';
  * latency: per-query latency with raw samples where kept (noisy);
  * throughput: operations per second (noisy, bigger is better);
  * timing: single-shot durations and ratios such as buildSeconds (noisy, one value);
- * info: a number with no better direction, e.g. correlation.
+ * info: a number with no better direction, e.g. a row count of the data.
+ * Any kind can be informational (`gated: false`): shown with its change, never judged.
  */
-export type MetricKind = 'size' | 'count' | 'latency' | 'throughput' | 'timing' | 'info';
-export const METRIC_KINDS: readonly MetricKind[] = ['size', 'count', 'latency', 'throughput', 'timing', 'info'];
+export type MetricKind = (typeof MetricKindName.options)[number];
+export const METRIC_KINDS: readonly MetricKind[] = MetricKindName.options;
 
 export type Direction = 'smaller' | 'bigger' | 'none';
 
@@ -28,8 +29,10 @@ export interface Metric {
   kind: MetricKind;
   /** Short label for tables: `idx_tasks_status (index)`, `eq-filter p50`. */
   label: string;
-  unit: 'B' | 'ms' | 'ops/s' | 's' | '' | 'x';
+  unit: 'B' | 'ms' | 'ops/s' | 's' | '' | 'x' | '%';
   direction: Direction;
+  /** False for an informational metric: the gate shows its change but never judges it. */
+  gated: boolean;
   /** The value compared: bytes, the median latency, ops/s … */
   value: number;
   /** Raw samples (ms) backing a latency, when the run kept them. */
@@ -69,14 +72,45 @@ export function displayKey(q: Pick<QueryResult, 'name' | 'params'>, varying: Set
 
 const COUNT_FIELDS = ['statements', 'roundTrips', 'bytesSent', 'bytesReceived'] as const;
 
-/** Classify a free-form metrics entry (variant.metrics / scenario.metrics) by its name. */
-export function classifyNamedMetric(name: string): Pick<Metric, 'kind' | 'unit' | 'direction'> {
-  if (/per_?sec|PerSecond|Rate$|throughput|opsPer/i.test(name)) return { kind: 'throughput', unit: 'ops/s', direction: 'bigger' };
-  if (/bytes/i.test(name)) return { kind: 'size', unit: 'B', direction: 'smaller' };
-  if (/Seconds$|_s$|secs?$/i.test(name)) return { kind: 'timing', unit: 's', direction: 'smaller' };
-  if (/Ms$|_ms$|Lag/i.test(name)) return { kind: 'timing', unit: 'ms', direction: 'smaller' };
-  if (/Slowdown$|Overhead$/i.test(name)) return { kind: 'timing', unit: 'x', direction: 'smaller' };
-  return { kind: 'info', unit: '', direction: 'none' };
+type Classified = Pick<Metric, 'kind' | 'unit' | 'direction' | 'gated'>;
+
+const KIND_DEFAULTS: Record<MetricKind, Pick<Metric, 'unit' | 'direction'>> = {
+  size: { unit: 'B', direction: 'smaller' },
+  count: { unit: '', direction: 'smaller' },
+  latency: { unit: 'ms', direction: 'smaller' },
+  throughput: { unit: 'ops/s', direction: 'bigger' },
+  timing: { unit: 's', direction: 'smaller' },
+  info: { unit: '', direction: 'none' },
+};
+
+/** A scenario's declaration with the kind's defaults filled in. */
+export function fromDeclaration(d: MetricDecl): Classified {
+  const base = KIND_DEFAULTS[d.kind];
+  return { kind: d.kind, unit: d.unit ?? base.unit, direction: d.direction ?? base.direction, gated: d.gated ?? true };
+}
+
+/**
+ * Classify a free-form metrics entry (variant.metrics / scenario.metrics) by its name:
+ * the fallback for results whose scenario declared no `metricKinds`. The explicit rules
+ * come first — a saving is no size (more saved is better), and differences between
+ * variants, ratios of noisy timings, correlations and applied delays are informational.
+ */
+export function classifyNamedMetric(name: string): Classified {
+  // Derived from two variants' sizes, each gated itself; "claimed" is the design's constant.
+  if (/^saved.*Percent$/.test(name)) return { kind: 'info', unit: '%', direction: 'bigger', gated: false };
+  if (/^saved/.test(name)) return { kind: 'info', unit: /bytes/i.test(name) ? 'B' : '', direction: 'bigger', gated: false };
+  if (/^claimed/.test(name)) return { kind: 'info', unit: /bytes/i.test(name) ? 'B' : '', direction: 'none', gated: false };
+  // A statistic of the data's physical order (ANALYZE samples it) and the delay a proxy really held: noisy by nature.
+  if (/correlation/i.test(name)) return { kind: 'info', unit: '', direction: 'none', gated: false };
+  if (/^appliedDelay/.test(name)) return { kind: 'info', unit: 'ms', direction: 'none', gated: false };
+  // A ratio of two variants' latencies (nPlusOneOverJoinDirect): both latencies are gated.
+  if (/Over[A-Z]/.test(name)) return { kind: 'info', unit: 'x', direction: 'none', gated: false };
+  if (/per_?sec|PerSecond|Rate$|throughput|opsPer/i.test(name)) return { kind: 'throughput', unit: 'ops/s', direction: 'bigger', gated: true };
+  if (/bytes/i.test(name)) return { kind: 'size', unit: 'B', direction: 'smaller', gated: true };
+  if (/Seconds$|_s$|secs?$/i.test(name)) return { kind: 'timing', unit: 's', direction: 'smaller', gated: true };
+  if (/Ms$|_ms$|Lag/i.test(name)) return { kind: 'timing', unit: 'ms', direction: 'smaller', gated: true };
+  if (/Slowdown$|Overhead$/i.test(name)) return { kind: 'timing', unit: 'x', direction: 'smaller', gated: true };
+  return { kind: 'info', unit: '', direction: 'none', gated: true };
 }
 
 function queryMetrics(scenario: string, variant: string, q: QueryResult): Metric[] {
@@ -90,17 +124,18 @@ function queryMetrics(scenario: string, variant: string, q: QueryResult): Metric
       label: `${key} p50`,
       unit: 'ms',
       direction: 'smaller',
+      gated: true,
       value: q.latencyMs.p50,
       samples: q.samplesMs && q.samplesMs.length > 0 ? q.samplesMs : undefined,
     },
   ];
   if (q.opsPerSecond !== undefined) {
-    out.push({ ...base, id: `${scenario}/${variant}/throughput/${key}`, kind: 'throughput', label: `${key} ops/s`, unit: 'ops/s', direction: 'bigger', value: q.opsPerSecond });
+    out.push({ ...base, id: `${scenario}/${variant}/throughput/${key}`, kind: 'throughput', label: `${key} ops/s`, unit: 'ops/s', direction: 'bigger', gated: true, value: q.opsPerSecond });
   }
   for (const field of COUNT_FIELDS) {
     const v = q[field];
     if (v === undefined) continue;
-    out.push({ ...base, id: `${scenario}/${variant}/${field}/${key}`, kind: 'count', label: `${key} ${field}`, unit: field.startsWith('bytes') ? 'B' : '', direction: 'smaller', value: v });
+    out.push({ ...base, id: `${scenario}/${variant}/${field}/${key}`, kind: 'count', label: `${key} ${field}`, unit: field.startsWith('bytes') ? 'B' : '', direction: 'smaller', gated: true, value: v });
   }
   return out;
 }
@@ -111,6 +146,10 @@ export function extractMetrics(results: Results): Metric[] {
   if (results.clientFloor) out.push(...queryMetrics('client', '-', results.clientFloor));
   for (const s of results.scenarios) {
     if (s.status !== 'ok') continue;
+    const classify = (name: string): Classified => {
+      const d = s.metricKinds?.[name];
+      return d ? fromDeclaration(d) : classifyNamedMetric(name);
+    };
     for (const v of s.variants) {
       for (const size of v.sizes) {
         out.push({
@@ -121,16 +160,17 @@ export function extractMetrics(results: Results): Metric[] {
           label: `${size.relation} (${size.kind})`,
           unit: 'B',
           direction: 'smaller',
+          gated: true,
           value: size.bytes,
         });
       }
       for (const q of v.queries) out.push(...queryMetrics(s.name, v.name, q));
       for (const [name, value] of Object.entries(v.metrics)) {
-        out.push({ id: `${s.name}/${v.name}/metric/${name}`, scenario: s.name, variant: v.name, label: name, value, ...classifyNamedMetric(name) });
+        out.push({ id: `${s.name}/${v.name}/metric/${name}`, scenario: s.name, variant: v.name, label: name, value, ...classify(name) });
       }
     }
     for (const [name, value] of Object.entries(s.metrics ?? {})) {
-      out.push({ id: `${s.name}/-/metric/${name}`, scenario: s.name, variant: '-', label: name, value, ...classifyNamedMetric(name) });
+      out.push({ id: `${s.name}/-/metric/${name}`, scenario: s.name, variant: '-', label: name, value, ...classify(name) });
     }
   }
   return out;

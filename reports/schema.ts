@@ -93,6 +93,24 @@ export const VariantResult = z.object({
 });
 export type VariantResult = z.infer<typeof VariantResult>;
 
+/** The kinds of metric the gate tells apart (see reports/metrics.ts). */
+export const MetricKindName = z.enum(['size', 'count', 'latency', 'throughput', 'timing', 'info']);
+
+/**
+ * How a named metric (variant.metrics / scenario.metrics) reads, declared by the scenario
+ * that measured it, so the gate need not guess from its name.
+ */
+export const MetricDecl = z.object({
+  kind: MetricKindName,
+  /** @default the kind's unit: B, '', ms, ops/s, s, '' */
+  unit: z.enum(['B', 'ms', 'ops/s', 's', '', 'x', '%']).optional(),
+  /** @default the kind's: smaller, bigger for throughput, none for info */
+  direction: z.enum(['smaller', 'bigger', 'none']).optional(),
+  /** False for an informational metric: shown with its change, never judged by the gate (noisy, derived, or from an earlier run). @default true */
+  gated: z.boolean().optional(),
+});
+export type MetricDecl = z.infer<typeof MetricDecl>;
+
 export const ScenarioError = z.object({
   message: z.string(),
   sqlstate: z.string().optional(),
@@ -113,6 +131,8 @@ export const ScenarioResult = z.object({
   error: ScenarioError.optional(),
   variants: z.array(VariantResult),
   metrics: z.record(z.string(), z.number()).optional(),
+  /** What each named metric of this scenario (variant or scenario-wide) is, by name. */
+  metricKinds: z.record(z.string(), MetricDecl).optional(),
   durationSeconds: z.number().optional(),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;

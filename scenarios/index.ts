@@ -11,7 +11,7 @@ import type { LoadSummary } from '../db/load.ts';
 import type { Target } from '../db/target.ts';
 import type { EnumStyle } from '../generators/enums.ts';
 import type { DataParams } from '../generators/index.ts';
-import type { VariantResult } from '../reports/schema.ts';
+import type { MetricDecl, VariantResult } from '../reports/schema.ts';
 import { enumStorage } from './enum-storage/index.ts';
 import { nPlusOne } from './n-plus-one/index.ts';
 import { timeIndex } from './time-index/index.ts';
@@ -53,6 +53,12 @@ export interface ScenarioOutcome {
   notes?: string[];
   variants: VariantResult[];
   metrics?: Record<string, number>;
+  /**
+   * What each named metric (variants' and scenario-wide, by name) is: its kind, unit,
+   * better direction, and whether the regression gate judges it. Undeclared names are
+   * classified by reports/metrics.ts's name rules.
+   */
+  metricKinds?: Record<string, MetricDecl>;
 }
 
 /** The uniform contract. */

@@ -134,7 +134,7 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
       const base = { name: s.name, description: s.description, hypothesis: s.hypothesis, claim: s.claim };
       try {
         const out = await s.run(ctx);
-        scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, durationSeconds: (performance.now() - t0) / 1000 });
+        scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, metricKinds: out.metricKinds, durationSeconds: (performance.now() - t0) / 1000 });
         log(`scenario ${s.name}: ${out.finding}`);
       } catch (err) {
         const error = errorOf(err);

@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { type RelationSize, findSize, tableSizes } from '../../bench/sizes.ts';
 import { quoteIdent, quoteLiteral } from '../../db/quote.ts';
 import { type EnumDomain, type EnumStyle, ENUM_STYLES, code, entries } from '../../generators/enums.ts';
-import type { QueryResult, VariantResult } from '../../reports/schema.ts';
+import type { MetricDecl, QueryResult, VariantResult } from '../../reports/schema.ts';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../index.ts';
 import { inVariant, measureQuery } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
@@ -130,10 +130,10 @@ const f1 = (n: number) => n.toFixed(1);
 const gb = (bytesPerRow: number) => `${f1(bytesPerRow)} GB`;
 
 /** The finding and notes, computed from the measures. */
-export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: string; notes: string[]; metrics: Record<string, number> } {
+export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: string; notes: string[]; metrics: Record<string, number>; metricKinds: Record<string, MetricDecl> } {
   const s = m.get('smallint');
   const v = m.get('varchar');
-  if (!s || !v) return { finding: 'SMALLINT and VARCHAR were not both measured', notes: [], metrics: {} };
+  if (!s || !v) return { finding: 'SMALLINT and VARCHAR were not both measured', notes: [], metrics: {}, metricKinds: METRIC_KINDS };
   const heap = (x: StyleMeasure, t: string) => findSize(x.sizes, t, 'table')?.bytesPerRow ?? 0;
   const total = (x: StyleMeasure, t: string) => findSize(x.sizes, t, 'total')?.bytesPerRow ?? 0;
   const saved = heap(v, 'auto_tasks') - heap(s, 'auto_tasks');
@@ -165,8 +165,28 @@ export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: str
       `page fill and index depth make the real figure differ by a few percent).`,
     `ORDER BY priority on VARCHAR/TEXT sorts names alphabetically (critical < high < low …), so those variants sort by a CASE rank to return the same rows.`,
   ];
-  return { finding, notes, metrics: { savedBytesPerRow: saved, savedPercent: pct, savedBytesPerRowWithIndexes: savedTotal, claimedBytesPerRow: CLAIMED_BYTES } };
+  return { finding, notes, metrics: { savedBytesPerRow: saved, savedPercent: pct, savedBytesPerRowWithIndexes: savedTotal, claimedBytesPerRow: CLAIMED_BYTES }, metricKinds: METRIC_KINDS };
 }
+
+/**
+ * What each named metric is. Per-row sizes are deterministic for the same data: gated,
+ * smaller is better. The savings are differences of two variants' sizes (each gated
+ * itself): more saved is better, shown but not judged; the claim is a constant.
+ */
+export const METRIC_KINDS: Record<string, MetricDecl> = {
+  autoTasksEnumBytesPerRow: { kind: 'size' },
+  autoTasksTupleBytesPerRow: { kind: 'size' },
+  autoTasksHeapBytesPerRow: { kind: 'size' },
+  messageEnumBytesPerRow: { kind: 'size' },
+  sessionEnumBytesPerRow: { kind: 'size' },
+  idxTasksStatusBytesPerEntry: { kind: 'size' },
+  copySeconds: { kind: 'timing' },
+  loadSeconds: { kind: 'timing' },
+  savedBytesPerRow: { kind: 'info', unit: 'B', direction: 'bigger', gated: false },
+  savedPercent: { kind: 'info', unit: '%', direction: 'bigger', gated: false },
+  savedBytesPerRowWithIndexes: { kind: 'info', unit: 'B', direction: 'bigger', gated: false },
+  claimedBytesPerRow: { kind: 'info', unit: 'B', direction: 'none', gated: false },
+};
 
 export const enumStorage: Scenario = {
   name: NAME,

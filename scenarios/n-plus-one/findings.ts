@@ -1,5 +1,5 @@
 /** n-plus-one's computed finding and notes: sentences built from the measured numbers only. */
-import type { QueryResult, VariantResult } from '../../reports/schema.ts';
+import type { MetricDecl, QueryResult, VariantResult } from '../../reports/schema.ts';
 import type { PickedUser } from './index.ts';
 
 function ms(n: number | undefined): string {
@@ -12,9 +12,13 @@ function kb(n: number | undefined): string {
 }
 
 /** Finding, notes and scenario metrics (ratios are N+1's median over the other's) for the busiest user measured. */
-export function describeFindings(variants: VariantResult[], users: PickedUser[], applied: ReadonlyMap<number, number> = new Map()): { finding: string; notes: string[]; metrics: Record<string, number> } {
+export function describeFindings(
+  variants: VariantResult[],
+  users: PickedUser[],
+  applied: ReadonlyMap<number, number> = new Map(),
+): { finding: string; notes: string[]; metrics: Record<string, number>; metricKinds: Record<string, MetricDecl> } {
   const busiest = [...users].sort((a, b) => b.wanted - a.wanted)[0];
-  if (!busiest) return { finding: 'no user with sessions was found in the data set', notes: [], metrics: {} };
+  if (!busiest) return { finding: 'no user with sessions was found in the data set', notes: [], metrics: {}, metricKinds: {} };
   const name = `sessions-${busiest.wanted}`;
   const get = (variant: string, delayMs: number): QueryResult | undefined =>
     variants.find((v) => v.name === variant)?.queries.find((q) => q.name === name && q.params?.delayMs === delayMs);
@@ -55,5 +59,18 @@ export function describeFindings(variants: VariantResult[], users: PickedUser[],
       : []),
   ];
   const appliedMetrics = Object.fromEntries([...applied].map(([d, a]) => [`appliedDelay${String(d).replace('.', '_')}`, a]));
-  return { finding, notes, metrics: { nPlusOneOverJoinDirect: speed0, nPlusOneOverJoinDelay2: speed2, nPlusOneOverAggregateDelay2: slower(n1(2), ag(2)), busiestUserSessions: busiest.sessions, ...appliedMetrics } };
+  // Ratios of two gated latencies, and the delay a proxy really held: shown, not judged.
+  const metricKinds: Record<string, MetricDecl> = {
+    nPlusOneOverJoinDirect: { kind: 'info', unit: 'x', gated: false },
+    nPlusOneOverJoinDelay2: { kind: 'info', unit: 'x', gated: false },
+    nPlusOneOverAggregateDelay2: { kind: 'info', unit: 'x', gated: false },
+    busiestUserSessions: { kind: 'info' },
+    ...Object.fromEntries(Object.keys(appliedMetrics).map((k) => [k, { kind: 'info', unit: 'ms', gated: false } satisfies MetricDecl])),
+  };
+  return {
+    finding,
+    notes,
+    metrics: { nPlusOneOverJoinDirect: speed0, nPlusOneOverJoinDelay2: speed2, nPlusOneOverAggregateDelay2: slower(n1(2), ag(2)), busiestUserSessions: busiest.sessions, ...appliedMetrics },
+    metricKinds,
+  };
 }

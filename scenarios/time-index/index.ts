@@ -9,7 +9,7 @@ import type pg from 'pg';
 import { explain, usesIndex } from '../../bench/explain.ts';
 import { type RelationSize, tableSizes } from '../../bench/sizes.ts';
 import { qualified, quoteIdent } from '../../db/quote.ts';
-import type { QueryResult, VariantResult } from '../../reports/schema.ts';
+import type { MetricDecl, QueryResult, VariantResult } from '../../reports/schema.ts';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../index.ts';
 import { type MeasureWhere, type QuerySpec, inVariant, measureQuery } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
@@ -35,6 +35,23 @@ export const INDEX_NAME: Record<Exclude<Kind, 'none'>, string> = {
 export function variantName(kind: Kind, ordering: Ordering): string {
   return ordering === 'ordered' ? kind : `${kind}-shuffled`;
 }
+
+/**
+ * What each named metric is. Correlations are ANALYZE's sample of physical order:
+ * informational. Row counts are facts of the data: compared exactly, no better direction.
+ */
+const METRIC_KINDS: Record<string, MetricDecl> = {
+  correlation: { kind: 'info', gated: false },
+  correlationOrdered: { kind: 'info', gated: false },
+  correlationShuffled: { kind: 'info', gated: false },
+  buildSeconds: { kind: 'timing' },
+  indexBytes: { kind: 'size' },
+  copySeconds: { kind: 'timing' },
+  copyRowsPerSecond: { kind: 'throughput' },
+  copySlowdown: { kind: 'timing', unit: 'x' },
+  copySliceRows: { kind: 'info' },
+  ...Object.fromEntries(SELECTIVITIES.map((sel) => [`rowsIn${sel[0].toUpperCase()}${sel.slice(1)}`, { kind: 'info' } satisfies MetricDecl])),
+};
 
 /** The settings that force the access path a variant is about. */
 export const FORCED: Record<string, string> = { enable_seqscan: 'off' };
@@ -175,7 +192,13 @@ export const timeIndex: Scenario = {
         }
       }
       const { finding, notes } = describeFindings(measures, correlation, base.rows);
-      return { finding, notes, variants: measures.map((m) => m.variant), metrics: { ...rowsIn, copySliceRows: base.rows, correlationOrdered: correlation.ordered, correlationShuffled: correlation.shuffled } };
+      return {
+        finding,
+        notes,
+        variants: measures.map((m) => m.variant),
+        metrics: { ...rowsIn, copySliceRows: base.rows, correlationOrdered: correlation.ordered, correlationShuffled: correlation.shuffled },
+        metricKinds: METRIC_KINDS,
+      };
     } finally {
       await client.end().catch(() => undefined);
       // The copies are scratch: dropped even on failure (a failed drop is reported, not hidden).
