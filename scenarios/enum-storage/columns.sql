@@ -25,3 +25,8 @@ SELECT count(*)::bigint AS n FROM {{schema}}.auto_tasks WHERE {{open_tasks}};
 -- Seconds the load's COPY transactions took, summed over chunks (kept in the load log,
 -- so known also for a data set reused from an earlier run).
 SELECT coalesce(sum(seconds), 0)::float8 AS seconds FROM {{schema}}._pgscale_load_log;
+
+-- name: load-wall-seconds
+-- Wall time of the load that made the data set: from its creation to the state 'complete'
+-- (recorded in the meta table, so known also when reused; a resumed load includes its pause).
+SELECT extract(epoch FROM updated_at - created_at)::float8 AS seconds FROM {{schema}}._pgscale_meta;

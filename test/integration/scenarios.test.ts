@@ -150,6 +150,17 @@ test('enum-storage: the same rows in every style, SMALLINT columns smallest, eq-
   assert.match(s.finding, /SMALLINT saves [\d.]+ bytes\/row .* the design claims 40/);
 });
 
+test('enum-storage: load timings are always there, say whether the data set was reused, and are not gated', async () => {
+  const s = await scenario('enum-storage');
+  for (const v of s.variants) {
+    for (const key of ['copySeconds', 'loadSeconds', 'reused']) assert.type(v.metrics[key], 'number', `${v.name}.${key}`);
+    assert.ok(v.metrics.loadSeconds > 0 && v.metrics.copySeconds > 0, `${v.name} load timings`);
+    assert.ok(v.metrics.reused === 0 || v.metrics.reused === 1);
+  }
+  for (const key of ['copySeconds', 'loadSeconds', 'reused']) assert.is(s.metricKinds?.[key]?.gated, false, `${key} is informational`);
+  assert.ok(s.notes?.some((n) => n.startsWith('Load timings are informational, not gated')), 'the notes say so');
+});
+
 function nPlusOneQueries(s: ScenarioResult, name: string): QueryResult[] {
   return variant(s, name).queries;
 }
