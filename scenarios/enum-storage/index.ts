@@ -18,6 +18,12 @@ const TABLES = ['auto_tasks', 'message_history', 'user_sessions'] as const;
 const QUERIES = ['eq-status', 'eq-status-priority', 'group-by-status', 'order-by-priority', 'name-lookup'] as const;
 /** seed-schema.md: "40 bytes per row = 40 GB per billion rows". */
 const CLAIMED_BYTES = 40;
+/**
+ * Below this many pages an index's size moves in whole 8 KiB pages (plus its metapage),
+ * so its bytes per entry say nothing about what a key costs: no conclusion is drawn.
+ */
+export const MIN_INDEX_PAGES = 100;
+const PAGE_BYTES = 8192;
 /** Above this many rows, column bytes are averaged over a repeatable 1 % block sample. */
 const SAMPLE_ABOVE_ROWS = 2_000_000;
 
@@ -50,7 +56,7 @@ export function styleFragments(style: EnumStyle, schema: string, sample = ''): R
   return f;
 }
 
-interface StyleMeasure {
+export interface StyleMeasure {
   style: EnumStyle;
   sizes: RelationSize[];
   enumBytes: Record<(typeof TABLES)[number], number>;
@@ -159,10 +165,21 @@ export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: str
   const pct = heap(v, 'auto_tasks') > 0 ? (100 * saved) / heap(v, 'auto_tasks') : 0;
   const savedTotal = total(v, 'auto_tasks') - total(s, 'auto_tasks');
   const colSaved = v.enumBytes.auto_tasks - s.enumBytes.auto_tasks;
+  const idxBytes = (x: StyleMeasure) => findSize(x.sizes, 'idx_tasks_status', 'index')?.bytes ?? 0;
+  const idxPages = (x: StyleMeasure) => Math.round(idxBytes(x) / PAGE_BYTES);
+  const indexTooSmall = Math.min(idxPages(s), idxPages(v)) < MIN_INDEX_PAGES;
   const finding =
     `SMALLINT saves ${f1(saved)} bytes/row (${f1(pct)} %) on auto_tasks' heap against VARCHAR ` +
-    `(${f1(savedTotal)} with its indexes); the design claims ${CLAIMED_BYTES} — ` +
+    `(${f1(savedTotal)} with its indexes${indexTooSmall ? ', too few index pages at this scale to tell' : ''}); the design claims ${CLAIMED_BYTES} — ` +
     `≈ ${gb(saved)} per billion rows, not ${CLAIMED_BYTES} GB.`;
+  const perEntry = (x: StyleMeasure) => f1(idxBytes(x) / Math.max(1, x.openTasks));
+  const indexNote = indexTooSmall
+    ? `idx_tasks_status (status, priority) WHERE status < 5 holds ${s.openTasks.toLocaleString('en-US')} entries in ${idxPages(s)} pages with SMALLINT keys and ${idxPages(v)} with VARCHAR: ` +
+      `too small at this scale to tell what a key costs — an index this size moves in whole 8 KiB pages, so its ${perEntry(s)} vs ${perEntry(v)} B per entry are page granularity, ` +
+      `not key width or deduplication. Index conclusions need at least ${MIN_INDEX_PAGES} pages: a larger --scale.`
+    : `idx_tasks_status (status, priority) WHERE status < 5 holds ${s.openTasks.toLocaleString('en-US')} entries (${idxPages(s)} pages with SMALLINT keys, ${idxPages(v)} with VARCHAR): ` +
+      `${perEntry(s)} B each with SMALLINT keys, ${perEntry(v)} B with VARCHAR — ` +
+      `B-tree deduplication (PostgreSQL 13+) stores each repeated key once per posting list, so wide keys cost far less than per-row arithmetic suggests.`;
   const notes = [
     `Column bytes (pg_column_size) of the five enum fields: SMALLINT ${f1(s.enumBytes.auto_tasks)}, VARCHAR ${f1(v.enumBytes.auto_tasks)}` +
       `${m.get('text') ? `, TEXT ${f1(m.get('text')!.enumBytes.auto_tasks)}` : ''}${m.get('enum') ? `, ENUM ${f1(m.get('enum')!.enumBytes.auto_tasks)}` : ''} per row. ` +
@@ -174,14 +191,14 @@ export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: str
     ...(m.get('enum')
       ? [`A native ENUM stores 4 bytes per value (${f1(m.get('enum')!.enumBytes.auto_tasks)} B for five fields), sorts by declared order, and needs no lookup for names; adding a value is ALTER TYPE, not a data change.`]
       : []),
-    `idx_tasks_status (status, priority) WHERE status < 5 holds ${s.openTasks.toLocaleString('en-US')} entries: ` +
-      `${f1((findSize(s.sizes, 'idx_tasks_status', 'index')?.bytes ?? 0) / Math.max(1, s.openTasks))} B each with SMALLINT keys, ` +
-      `${f1((findSize(v.sizes, 'idx_tasks_status', 'index')?.bytes ?? 0) / Math.max(1, v.openTasks))} B with VARCHAR — ` +
-      `B-tree deduplication (PostgreSQL 13+) stores each repeated key once per posting list, so wide keys cost far less than per-row arithmetic suggests.`,
+    indexNote,
     `message_history (3 enum fields): SMALLINT saves ${f1(heap(v, 'message_history') - heap(s, 'message_history'))} B/row of heap; ` +
       `user_sessions (3 enum fields): ${f1(heap(v, 'user_sessions') - heap(s, 'user_sessions'))} B/row.`,
-    `Extrapolated to 1 billion auto_tasks rows: heap ${gb(saved)} saved, ${gb(savedTotal)} with indexes (linear in rows; ` +
-      `page fill and index depth make the real figure differ by a few percent).`,
+    indexTooSmall
+      ? `Extrapolated to 1 billion auto_tasks rows: heap ${gb(saved)} saved (linear in rows; page fill makes the real figure differ by a few percent). ` +
+        `The indexes are not extrapolated: at ${idxPages(s)} and ${idxPages(v)} pages, a difference of a page or two would be multiplied a millionfold.`
+      : `Extrapolated to 1 billion auto_tasks rows: heap ${gb(saved)} saved, ${gb(savedTotal)} with indexes (linear in rows; ` +
+        `page fill and index depth make the real figure differ by a few percent).`,
     `ORDER BY priority on VARCHAR/TEXT sorts names alphabetically (critical < high < low …), so those variants sort by a CASE rank to return the same rows.`,
     loadTimingNote(m),
   ];

@@ -10,6 +10,7 @@ import { parseResults, type QueryResult, type Results, type ScenarioResult, type
 import { PgscaleError } from '../../db/errors.ts';
 import { SCENARIOS, type Scenario, selectScenarios } from '../../scenarios/index.ts';
 import { datasetSchema, runScenarios } from '../../scenarios/runner.ts';
+import { type StyleMeasure, explainFindings } from '../../scenarios/enum-storage/index.ts';
 import { INDEX_NAME, type Kind } from '../../scenarios/time-index/index.ts';
 import { dropSchema, testClient, testTarget, uniqueSchema } from '../support/db.ts';
 
@@ -159,6 +160,44 @@ test('enum-storage: load timings are always there, say whether the data set was 
   }
   for (const key of ['copySeconds', 'loadSeconds', 'reused']) assert.is(s.metricKinds?.[key]?.gated, false, `${key} is informational`);
   assert.ok(s.notes?.some((n) => n.startsWith('Load timings are informational, not gated')), 'the notes say so');
+});
+
+/** A style's measures with auto_tasks of 15,000 rows and idx_tasks_status of `indexPages` pages. */
+function styleMeasure(style: StyleMeasure['style'], heapBytes: number, indexPages: number): StyleMeasure {
+  const rows = 15_000;
+  return {
+    style,
+    sizes: [
+      { relation: 'auto_tasks', kind: 'table', bytes: heapBytes, rows, bytesPerRow: heapBytes / rows },
+      { relation: 'idx_tasks_status', kind: 'index', bytes: indexPages * 8192, table: 'auto_tasks' },
+      { relation: 'auto_tasks', kind: 'total', bytes: heapBytes + indexPages * 8192, rows, bytesPerRow: (heapBytes + indexPages * 8192) / rows },
+    ],
+    enumBytes: { auto_tasks: style === 'smallint' ? 10 : 40, message_history: 6, user_sessions: 6 },
+    tupleBytes: { auto_tasks: 200, message_history: 300, user_sessions: 150 },
+    openTasks: 9_000,
+    reused: false,
+  };
+}
+
+test('enum-storage: an index under 100 pages is called too small to tell, with no deduplication claim and no index extrapolation', () => {
+  const small = explainFindings(new Map([['smallint', styleMeasure('smallint', 3_000_000, 8)], ['varchar', styleMeasure('varchar', 3_400_000, 8)]]));
+  const note = small.notes.find((n) => n.startsWith('idx_tasks_status'))!;
+  assert.match(note, 'in 8 pages with SMALLINT keys and 8 with VARCHAR: too small at this scale to tell');
+  assert.not.match(note, 'deduplication stores');
+  assert.not.ok(small.notes.some((n) => /B-tree deduplication \(PostgreSQL 13\+\) stores/.test(n)), 'equal sizes are not credited to deduplication');
+  assert.match(small.notes.find((n) => n.startsWith('Extrapolated'))!, 'The indexes are not extrapolated');
+  assert.match(small.finding, 'too few index pages at this scale to tell');
+
+  const large = explainFindings(new Map([['smallint', styleMeasure('smallint', 300_000_000, 400)], ['varchar', styleMeasure('varchar', 340_000_000, 450)]]));
+  assert.match(large.notes.find((n) => n.startsWith('idx_tasks_status'))!, 'B-tree deduplication');
+  assert.match(large.notes.find((n) => n.startsWith('Extrapolated'))!, 'with indexes');
+  assert.not.match(large.finding, 'too few index pages');
+});
+
+test('enum-storage: the notes say which data sets this run loaded and which it reused', () => {
+  const measures = new Map([['smallint', { ...styleMeasure('smallint', 3_000_000, 8), reused: true }], ['varchar', styleMeasure('varchar', 3_400_000, 8)]] as const);
+  const note = explainFindings(new Map(measures)).notes.find((n) => n.startsWith('Load timings'))!;
+  assert.match(note, 'varchar loaded by this run (reused=0), smallint reused from an earlier one (reused=1)');
 });
 
 function nPlusOneQueries(s: ScenarioResult, name: string): QueryResult[] {
