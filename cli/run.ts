@@ -100,13 +100,30 @@ export function register(program: Command): void {
     });
 }
 
-/** Validate, then write results.json, report.md and report.html; returns the paths written. */
+/** JSON.stringify would write NaN and ±Infinity as null (often the very field that failed): keep them readable. */
+function rawReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return String(value);
+  return value;
+}
+
+/**
+ * Validate, then write results.json, report.md and report.html; returns the paths
+ * written. An invalid document is not thrown away with the run that measured it: it is
+ * written as results.invalid.json (the raw document) and the error names that file.
+ */
 export async function writeResults(out: string, results: Results): Promise<string[]> {
   let valid: Results;
   try {
     valid = parseResults(results);
   } catch (err) {
-    throw new PgscaleError('INTERNAL', `the results document is invalid, nothing written: ${(err as Error).message}`, { cause: err });
+    mkdirSync(out, { recursive: true });
+    const raw = join(out, 'results.invalid.json');
+    writeFileSync(raw, `${JSON.stringify(results, rawReplacer, 2)}\n`);
+    throw new PgscaleError('INTERNAL', `the results document is invalid: ${(err as Error).message}. The raw document is in ${raw}; no results.json or report was written`, {
+      hint: 'This is a pgscale bug: please report it with results.invalid.json. Its measurements are all there to read.',
+      cause: err,
+    });
   }
   mkdirSync(out, { recursive: true });
   const written: string[] = [];

@@ -1,8 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { writeResults } from '../../cli/run.ts';
+import { PgscaleError } from '../../db/errors.ts';
+import type { Results } from '../../reports/schema.ts';
 import { runCli } from '../support/cli.ts';
 import { growRelation, slowDownQuery, syntheticResults } from '../fixtures/synthetic-results.ts';
 
@@ -97,6 +100,25 @@ test('report prints Markdown to stdout by default and exporters on request', asy
   assert.match(md.stdout, '# pgscale results');
   const bmf = await runCli(['report', baseline, '--format', 'bencher']);
   assert.ok(JSON.parse(bmf.stdout)['enum-storage/smallint/eq-filter'].latency.value > 0);
+});
+
+test('an invalid results document is kept as results.invalid.json and the run fails with exit 1', async () => {
+  const out = join(dir, 'invalid-run');
+  const doc = syntheticResults({ sampleSeed: 33 });
+  doc.scenarios[0].variants[0].sizes[0].bytes = Number.NaN; // a bug upstream, say
+  try {
+    await writeResults(out, doc as Results);
+    assert.unreachable('should have failed');
+  } catch (err) {
+    assert.instance(err, PgscaleError);
+    assert.is((err as PgscaleError).exitCode, 1);
+    assert.match((err as Error).message, 'scenarios.0.variants.0.sizes.0.bytes');
+    assert.match((err as Error).message, join(out, 'results.invalid.json'));
+  }
+  const raw = JSON.parse(readFileSync(join(out, 'results.invalid.json'), 'utf8'));
+  assert.is(raw.scenarios[0].variants[0].sizes[0].bytes, 'NaN', 'the bad value stays readable');
+  assert.is(raw.scenarios.length, 3, 'every measurement is kept');
+  assert.not.ok(existsSync(join(out, 'results.json')), 'nothing passes for valid');
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
