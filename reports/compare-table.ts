@@ -24,7 +24,8 @@ function interval(m: MetricComparison): string {
 export function comparisonHeadline(c: Comparison): string {
   const n = c.counts;
   const verdict = c.regressed ? `**Regression**: ${n.regressed} metric${n.regressed === 1 ? '' : 's'} regressed` : '**No regression**';
-  return `${verdict} (${n.improved} improved, ${n.unchanged} unchanged, ${n.inconclusive} inconclusive) — baseline ${c.baseline.gitSha.slice(0, 10)}, current ${c.current.gitSha.slice(0, 10)}`;
+  const shift = c.latencyShift ? `; run-wide latency shift ${formatChange(c.latencyShift.change)} over ${c.latencyShift.metrics} queries, taken out before judging each` : '';
+  return `${verdict} (${n.improved} improved, ${n.unchanged} unchanged, ${n.inconclusive} inconclusive${shift}) — baseline ${c.baseline.gitSha.slice(0, 10)}, current ${c.current.gitSha.slice(0, 10)}`;
 }
 
 /** The full comparison as Markdown. */

@@ -28,7 +28,7 @@ import { DEFAULT_GATE_CONFIG, thresholdFor, type GateConfig, type Threshold } fr
 export type Verdict = 'improved' | 'unchanged' | 'regressed' | 'inconclusive';
 export const VERDICTS: readonly Verdict[] = ['regressed', 'inconclusive', 'improved', 'unchanged'];
 
-export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational';
+export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational' | 'run-shift';
 
 export interface MetricComparison extends Pick<Metric, 'id' | 'scenario' | 'variant' | 'kind' | 'label' | 'unit' | 'direction' | 'gated'> {
   baseline?: number;
@@ -43,6 +43,8 @@ export interface MetricComparison extends Pick<Metric, 'id' | 'scenario' | 'vari
   method: Method;
   /** The threshold applied (after widening by the history's run-to-run noise). */
   threshold?: Threshold;
+  /** The run-wide latency shift taken out before this latency was judged (a relative change), when it was. */
+  shift?: number;
   verdict: Verdict;
   /** One sentence: why this verdict. */
   reason: string;
@@ -60,6 +62,12 @@ export interface Comparison {
   regressed: boolean;
   /** Per-metric series and change points when a history was given. */
   trends?: Trend[];
+  /**
+   * The run-wide latency shift: the median change over every latency both runs sampled
+   * (the machine's drift between runs, or a change that slowed everything). It is taken
+   * out before each latency is judged, and judged itself as the `run/-/latency-shift` row.
+   */
+  latencyShift?: { change: number; metrics: number };
 }
 
 export interface CompareOptions {
@@ -73,6 +81,8 @@ export interface CompareOptions {
 
 /** Fewest earlier runs before the history judges a single-value metric or widens a threshold. */
 const MIN_HISTORY = 5;
+/** Fewest latencies sampled in both runs before a run-wide shift is estimated and taken out. */
+const MIN_SHIFT_METRICS = 10;
 
 /** FNV-1a: a per-metric bootstrap seed, so metrics use different but fixed streams. */
 function hash(text: string): number {
@@ -142,15 +152,16 @@ function sampleEvidence(m: Metric, a: readonly number[], b: readonly number[], t
  * Verdict from the evidence and the Holm-adjusted p-value. For "unchanged", confidence
  * is the bootstrap share of median ratios inside ±minimum effect.
  */
-function decideSamples(m: Metric, e: SampleEvidence, pValue: number, t: Threshold, alpha: number): Judgement {
-  const common = { change: e.change, ci: e.ci, pValue, method: 'rank-test' as const };
+function decideSamples(m: Metric, e: SampleEvidence, pValue: number, t: Threshold, alpha: number, shift?: number): Judgement {
+  const common = { change: e.change, ci: e.ci, pValue, method: 'rank-test' as const, ...(shift !== undefined ? { shift } : {}) };
+  const beyond = shift !== undefined ? ` beyond the run's ${formatChange(shift)} shift` : '';
   if (e.absDiff < t.absolute) return { ...common, confidence: 1, verdict: 'unchanged', reason: `difference under the noise floor (${t.absolute} ${m.unit})` };
-  if (Math.abs(e.change) < t.relative) return { ...common, confidence: e.fractionInBand, verdict: 'unchanged', reason: `change under the minimum effect (${pct(t.relative)})` };
+  if (Math.abs(e.change) < t.relative) return { ...common, confidence: e.fractionInBand, verdict: 'unchanged', reason: `change${beyond} under the minimum effect (${pct(t.relative)})` };
   const significant = pValue < alpha && (e.ci.lower > 0 || e.ci.upper < 0);
   if (!significant) {
     return { ...common, confidence: 1 - pValue, verdict: 'inconclusive', reason: `not significant (adjusted p=${formatP(pValue)}, alpha ${alpha})` };
   }
-  return { ...common, confidence: 1 - pValue, verdict: directional(m, e.change), reason: `significant (adjusted p=${formatP(pValue)}) and over ${pct(t.relative)}` };
+  return { ...common, confidence: 1 - pValue, verdict: directional(m, e.change), reason: `significant (adjusted p=${formatP(pValue)}) and over ${pct(t.relative)}${beyond}` };
 }
 
 function judgeAgainstHistory(m: Metric, prior: number[], b: number, t: Threshold, config: GateConfig): Judgement {
@@ -175,18 +186,94 @@ function judgeSingle(m: Metric, a: number, b: number, t: Threshold): Judgement {
 }
 
 /**
- * The metric's threshold, widened on noisy runners: with enough history, the minimum
- * effect becomes at least 3 standard deviations of the difference of two runs
- * (3·√2·σ, σ the robust spread of the metric's log values across earlier nights), so
- * the gate does not alarm on changes the machine makes by itself.
+ * The metric's threshold, widened for run-to-run drift, which tests on one run's samples
+ * cannot see: the minimum effect becomes at least 3 standard deviations of the
+ * difference of two runs. With enough history that is 3·√2·σ, σ the robust spread of
+ * the metric's log values across earlier nights. Without, for a latency judged after the
+ * run-wide shift was taken out (`spread` given: the robust spread of the latencies'
+ * log changes around that shift), 3·spread; for anything else 3·√2·`runDrift`
+ * (default 5 %, so ≈ 24 %), the drift assumed when nothing measured it.
  */
-export function effectiveThreshold(config: GateConfig, metric: Metric, prior: readonly number[] | undefined): Threshold {
+export function effectiveThreshold(config: GateConfig, metric: Metric, prior: readonly number[] | undefined, spread?: number): Threshold {
   const t = thresholdFor(config, metric);
-  if (!prior || prior.length < MIN_HISTORY || (metric.kind !== 'latency' && metric.kind !== 'throughput' && metric.kind !== 'timing')) return t;
-  const logs = prior.filter((v) => v > 0).map(Math.log);
-  if (logs.length < MIN_HISTORY) return t;
-  const noise = 3 * Math.SQRT2 * robustSigma(logs);
-  return { ...t, relative: Math.max(t.relative, Math.expm1(noise)) };
+  if (metric.kind !== 'latency' && metric.kind !== 'throughput' && metric.kind !== 'timing') return t;
+  const atLeast = (rel: number) => ({ ...t, relative: Math.max(t.relative, rel) });
+  const logs = (prior ?? []).filter((v) => v > 0).map(Math.log);
+  if (logs.length >= MIN_HISTORY) return atLeast(Math.expm1(3 * Math.SQRT2 * robustSigma(logs)));
+  if (spread !== undefined) return atLeast(Math.expm1(3 * spread));
+  return atLeast(Math.expm1(3 * Math.SQRT2 * config.runDrift));
+}
+
+/** Median log change and its robust spread over the latencies both runs sampled. */
+interface RunShift {
+  log: number;
+  spread: number;
+  metrics: number;
+}
+
+/**
+ * The run-wide shift of latencies: machine drift between two runs moves every query
+ * together, so the median log ratio of medians over all of them estimates it, and each
+ * query is then judged on what it changed beyond it. A minority of regressed queries
+ * barely moves the median; a change that slows every query shows in the shift itself.
+ */
+function runShift(pairs: ReadonlyArray<{ a: readonly number[]; b: readonly number[] }>): RunShift | undefined {
+  const logs = pairs.map(({ a, b }) => Math.log(median(b) / median(a))).filter(Number.isFinite);
+  if (logs.length < MIN_SHIFT_METRICS) return undefined;
+  const log = median(logs);
+  return { log, spread: robustSigma(logs), metrics: logs.length };
+}
+
+/**
+ * The shift judged as one metric against the drift assumed between runs (`runDrift`): a
+ * two-sided z-test of the log shift with standard deviation √2·runDrift. Regressed or
+ * improved only when significant and at least the latency minimum effect; beyond the
+ * minimum effect but within the assumed drift it is inconclusive.
+ */
+function judgeShift(shift: RunShift, config: GateConfig, measuredDrift?: number): MetricComparison {
+  const change = Math.expm1(shift.log);
+  const t: Threshold = { relative: config.kinds.latency.relative, absolute: 0 };
+  const drift = measuredDrift ?? config.runDrift;
+  const driftText = measuredDrift !== undefined ? `the run-to-run drift of the history (${pct(drift)})` : `the run-to-run drift assumed (runDrift ${pct(drift)})`;
+  const sigma = Math.SQRT2 * drift;
+  const pValue = sigma > 0 ? 2 * (1 - normalCdf(Math.abs(shift.log) / sigma)) : shift.log === 0 ? 1 : 0;
+  const base = {
+    id: 'run/-/latency-shift',
+    scenario: 'run',
+    variant: '-',
+    kind: 'latency' as const,
+    label: `latency shift of the whole run (median of ${shift.metrics} queries)`,
+    unit: 'x' as const,
+    direction: 'smaller' as const,
+    gated: true,
+    baseline: 1,
+    current: Math.exp(shift.log),
+    change,
+    pValue,
+    confidence: 1 - pValue,
+    method: 'run-shift' as const,
+    threshold: t,
+  };
+  if (Math.abs(change) < t.relative) return { ...base, verdict: 'unchanged', reason: `under the minimum effect (${pct(t.relative)}); taken out before judging each query` };
+  if (pValue >= config.alpha) {
+    return { ...base, verdict: 'inconclusive', reason: `within ${driftText}, p=${formatP(pValue)}; taken out before judging each query` };
+  }
+  const worse = change > 0;
+  return { ...base, verdict: worse ? 'regressed' : 'improved', reason: `every query moved: beyond ${driftText}, p=${formatP(pValue)}` };
+}
+
+/**
+ * The run-to-run drift the history shows: per earlier run, the median log deviation of
+ * its latencies from each one's median over all runs; then the robust spread of those.
+ * Undefined with fewer than MIN_HISTORY runs.
+ */
+function historyDrift(runs: readonly Results[]): number | undefined {
+  if (runs.length < MIN_HISTORY) return undefined;
+  const perRun = runs.map((r) => new Map(extractMetrics(r).filter((m) => m.kind === 'latency' && m.gated && m.value > 0).map((m) => [m.id, Math.log(m.value)])));
+  const center = new Map<string, number>();
+  for (const id of new Set(perRun.flatMap((m) => [...m.keys()]))) center.set(id, median(perRun.flatMap((m) => (m.has(id) ? [m.get(id)!] : []))));
+  const shifts = perRun.map((m) => median([...m].map(([id, v]) => v - center.get(id)!))).filter(Number.isFinite);
+  return shifts.length >= MIN_HISTORY ? robustSigma(shifts) : undefined;
 }
 
 /**
@@ -238,9 +325,11 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
 
   let trends: Trend[] | undefined;
   let priorById: Map<string, number[]> | undefined;
+  let measuredDrift: number | undefined;
   if (opts.history) {
     const prior = sortHistory(opts.history.filter((r) => !sameRun(r, current)));
     if (!prior.some((r) => sameRun(r, baseline))) prior.push(baseline);
+    measuredDrift = historyDrift(prior);
     priorById = new Map();
     for (const r of sortHistory(prior)) {
       for (const m of extractMetrics(r)) {
@@ -253,7 +342,13 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   }
 
   const metrics: MetricComparison[] = statusComparisons(baseline, current);
-  const pending: Array<{ at: number; metric: Metric; evidence: SampleEvidence; threshold: Threshold }> = [];
+  const sampled = (m: Metric | undefined): m is Metric & { samples: readonly number[] } => !!m && m.kind === 'latency' && m.gated && !!m.samples && m.samples.length > 0;
+  const shift = runShift(curMetrics.flatMap((cur) => {
+    const base = baseMetrics.get(cur.id);
+    return sampled(cur) && sampled(base) ? [{ a: base.samples, b: cur.samples }] : [];
+  }));
+  if (shift) metrics.push(judgeShift(shift, config, measuredDrift));
+  const pending: Array<{ at: number; metric: Metric; evidence: SampleEvidence; threshold: Threshold; shift?: number }> = [];
   for (const cur of curMetrics) {
     const { samples: _s, params: _p, value: _v, ...identity } = cur;
     const base = baseMetrics.get(cur.id);
@@ -264,10 +359,12 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
       continue;
     }
     const prior = priorById?.get(cur.id);
-    const threshold = effectiveThreshold(config, cur, prior);
-    const judged = judge(base, cur, threshold, config, prior);
+    // A latency sampled in both runs is judged on what it changed beyond the run-wide shift.
+    const shifted = !!shift && sampled(cur) && sampled(base);
+    const threshold = effectiveThreshold(config, cur, prior, shifted ? shift.spread : undefined);
+    const judged = shifted ? sampleEvidence(cur, base.samples!, cur.samples!.map((x) => x / Math.exp(shift!.log)), threshold, config) : judge(base, cur, threshold, config, prior);
     if ('rawPValue' in judged) {
-      pending.push({ at: metrics.length, metric: cur, evidence: judged, threshold });
+      pending.push({ at: metrics.length, metric: cur, evidence: judged, threshold, shift: shifted ? Math.expm1(shift.log) : undefined });
       metrics.push({ ...identity, baseline: base.value, current: cur.value, threshold, method: 'rank-test', verdict: 'inconclusive', reason: '' });
     } else {
       metrics.push({ ...identity, baseline: base.value, current: cur.value, threshold, ...judged });
@@ -277,7 +374,7 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   // alarm in a run at alpha (an A/A run has ~100 tested metrics).
   const adjusted = holmAdjust(pending.map((p) => p.evidence.rawPValue));
   pending.forEach((p, i) => {
-    Object.assign(metrics[p.at], decideSamples(p.metric, p.evidence, adjusted[i], p.threshold, config.alpha));
+    Object.assign(metrics[p.at], decideSamples(p.metric, p.evidence, adjusted[i], p.threshold, config.alpha, p.shift));
   });
   const erroredNow = new Set(current.scenarios.filter((s) => s.status === 'errored').map((s) => s.name));
   for (const base of baseMetrics.values()) {
@@ -298,5 +395,6 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
     counts,
     regressed: counts.regressed > 0,
     trends,
+    ...(shift ? { latencyShift: { change: Math.expm1(shift.log), metrics: shift.metrics } } : {}),
   };
 }

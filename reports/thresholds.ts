@@ -21,6 +21,14 @@ export interface GateConfig {
   bootstrapIterations: number;
   /** Seed of the bootstrap PRNG. @default 1 */
   seed: number;
+  /**
+   * Run-to-run drift assumed when there is no history to measure it: the standard
+   * deviation of a whole run's log latencies from one run to the next (0.05 ≈ ±5 %, what
+   * a shared 2-core CI runner shows). Samples from one run cannot see it, so without
+   * --history the minimum effect of noisy metrics is at least 3·√2 times it (≈ 24 %).
+   * Set it to 0 on a quiet, dedicated machine. @default 0.05
+   */
+  runDrift: number;
   /** Per-kind defaults. */
   kinds: Record<MetricKind, Threshold>;
   /** Overrides by metric id glob (`*` matches anything); the last match wins. */
@@ -38,6 +46,7 @@ export const DEFAULT_GATE_CONFIG: GateConfig = Object.freeze({
   alpha: 0.01,
   bootstrapIterations: 1000,
   seed: 1,
+  runDrift: 0.05,
   kinds: {
     latency: { relative: 0.1, absolute: 0.05 },
     throughput: { relative: 0.1, absolute: 0 },
@@ -53,7 +62,7 @@ const UNIT_FACTORS: Record<string, number> = { '': 1, ms: 1, s: 1000, us: 0.001,
 
 function usage(message: string): PgscaleError {
   return new PgscaleError('USAGE', message, {
-    hint: 'Write thresholds as KEY=REL[:ABS], KEY a metric kind (latency, throughput, size, count, timing, info) or a metric id glob, e.g. --threshold latency=10%:0.05ms,size=2%:16KiB',
+    hint: 'Write thresholds as KEY=REL[:ABS], KEY a metric kind (latency, throughput, size, count, timing, info) or a metric id glob, or alpha=P / runDrift=REL, e.g. --threshold latency=10%:0.05ms,size=2%:16KiB,runDrift=2%',
   });
 }
 
@@ -89,6 +98,10 @@ export function applyThresholdFlag(config: GateConfig, flag: string): GateConfig
       next.alpha = parseRelative(rel);
       continue;
     }
+    if (key === 'runDrift') {
+      next.runDrift = parseRelative(rel);
+      continue;
+    }
     const t: Partial<Threshold> = { relative: parseRelative(rel) };
     if (abs !== undefined) t.absolute = parseAbsolute(abs);
     if (isKind(key)) next.kinds[key] = { ...next.kinds[key], ...t };
@@ -105,6 +118,7 @@ export const GateConfigFile = z
     alpha: z.number().positive().max(0.5).optional(),
     bootstrapIterations: z.number().int().min(100).optional(),
     seed: z.number().int().optional(),
+    runDrift: z.number().nonnegative().max(1).optional(),
     thresholds: z.record(z.string(), ThresholdJson).optional(),
   })
   .strict();
@@ -124,6 +138,7 @@ export function applyConfigFile(config: GateConfig, doc: unknown, source = 'conf
     alpha: f.alpha ?? config.alpha,
     bootstrapIterations: f.bootstrapIterations ?? config.bootstrapIterations,
     seed: f.seed ?? config.seed,
+    runDrift: f.runDrift ?? config.runDrift,
     kinds: { ...config.kinds },
     overrides: [...config.overrides],
   };

@@ -30,6 +30,54 @@ test('A/A: two runs from the same distribution show no regression in at least 95
   assert.ok(clean >= 95, `only ${clean} of 100 A/A trials were clean`);
 });
 
+test('A/A with 5 % run-to-run jitter (every latency of a run drifts together): no regression in at least 95 of 100 trials', () => {
+  let clean = 0;
+  for (let i = 0; i < 100; i++) {
+    const a = syntheticResults({ sampleSeed: 30_000 + 2 * i, runJitter: 0.05 });
+    const b = syntheticResults({ sampleSeed: 30_001 + 2 * i, runJitter: 0.05 });
+    if (!compareResults(a, b).regressed) clean++;
+  }
+  assert.ok(clean >= 95, `only ${clean} of 100 A/A trials were clean`);
+});
+
+test('with 5 % run-to-run jitter a 30 % slower query is still flagged, judged beyond the run-wide shift', () => {
+  let caught = 0;
+  for (let i = 0; i < 20; i++) {
+    const base = syntheticResults({ sampleSeed: 40_000 + 2 * i, runJitter: 0.05 });
+    const cur = slowDownQuery(syntheticResults({ sampleSeed: 40_001 + 2 * i, runJitter: 0.05 }), 'time-index', 'brin', 'range-day', 1.3);
+    const c = compareResults(base, cur);
+    const m = c.metrics.find((x) => x.id.startsWith('time-index/brin/latency/range-day'))!;
+    if (m.verdict === 'regressed' && regressedIds(c).length === 1) caught++;
+    assert.is(m.shift, c.latencyShift!.change, 'the shift taken out is recorded');
+  }
+  assert.ok(caught >= 19, `flagged alone in ${caught} of 20`);
+});
+
+test('a slowdown of every query is one regressed row: the run-wide latency shift', () => {
+  const base = syntheticResults({ sampleSeed: 50, runJitter: 0 });
+  const cur = syntheticResults({ sampleSeed: 51, runJitter: 0 });
+  for (const s of cur.scenarios) for (const v of s.variants) for (const q of v.queries) q.samplesMs = q.samplesMs!.map((x) => x * 1.4);
+  cur.clientFloor!.samplesMs = cur.clientFloor!.samplesMs!.map((x) => x * 1.4);
+  const c = compareResults(base, cur);
+  assert.equal(regressedIds(c), ['run/-/latency-shift']);
+  const shift = c.metrics.find((m) => m.id === 'run/-/latency-shift')!;
+  assert.ok(Math.abs(shift.change! - 0.4) < 0.03, `shift ${shift.change}`);
+  const quiet = compareResults(syntheticResults({ sampleSeed: 52 }), syntheticResults({ sampleSeed: 53 })).metrics.find((m) => m.id === 'run/-/latency-shift')!;
+  assert.is(quiet.verdict, 'unchanged');
+});
+
+test('without enough sampled latencies to estimate a shift, the assumed run drift widens the minimum effect', () => {
+  const base = syntheticResults({ sampleSeed: 54, scenarios: ['time-index'] });
+  for (const v of base.scenarios[0].variants.slice(1)) v.queries = [];
+  const cur = structuredClone(base);
+  const c = compareResults(base, cur, { skipFingerprint: true });
+  assert.is(c.latencyShift, undefined, `${c.metrics.filter((m) => m.kind === 'latency').length} latencies: too few`);
+  const m = c.metrics.find((x) => x.kind === 'latency' && x.method === 'rank-test')!;
+  assert.ok(Math.abs(m.threshold!.relative - Math.expm1(3 * Math.SQRT2 * 0.05)) < 1e-9, `threshold ${m.threshold!.relative}`);
+  const strict = compareResults(base, cur, { skipFingerprint: true, config: applyThresholdFlag(DEFAULT_GATE_CONFIG, 'runDrift=0') });
+  assert.is(strict.metrics.find((x) => x.id === m.id)!.threshold!.relative, DEFAULT_GATE_CONFIG.kinds.latency.relative, 'runDrift=0 on a quiet machine');
+});
+
 test('a 30 % slower query and a 20 % larger index are flagged, and nothing else', () => {
   const base = syntheticResults({ sampleSeed: 1 });
   let cur = syntheticResults({ sampleSeed: 2 });
@@ -83,8 +131,11 @@ test('a noisy history widens the minimum effect so machine noise does not alarm'
   const history = Array.from({ length: 10 }, (_, i) => syntheticResults({ sampleSeed: 300 + i, runJitter: 0.08, startedAt: `2025-05-${10 + i}T02:00:00Z` }));
   const base = syntheticResults({ sampleSeed: 400, runJitter: 0.08 });
   const cur = syntheticResults({ sampleSeed: 401, runJitter: 0.08 });
-  const m = compareResults(base, cur, { history }).metrics.find((x) => x.kind === 'latency')!;
+  const c = compareResults(base, cur, { history });
+  const m = c.metrics.find((x) => x.kind === 'latency' && x.method === 'rank-test')!;
   assert.ok(m.threshold!.relative > DEFAULT_GATE_CONFIG.kinds.latency.relative, `threshold ${m.threshold!.relative}`);
+  assert.not.ok(c.regressed, 'an 8 % drift the history shows is no regression of the whole run');
+  assert.match(c.metrics.find((x) => x.id === 'run/-/latency-shift')!.reason, /the run-to-run drift of the history|minimum effect/);
 });
 
 test('a scenario that errored now but not in the baseline is a regression', () => {
