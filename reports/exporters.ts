@@ -7,7 +7,9 @@
  *   (https://bencher.dev/docs/reference/bencher-metric-format/). Bencher's built-in
  *   `latency` measure is in nanoseconds, so latencies are converted.
  */
+import { metricTitle } from './format.ts';
 import { extractMetrics, type Metric } from './metrics.ts';
+import { quantileSorted } from './stats.ts';
 import type { Results } from './schema.ts';
 
 export interface GithubBenchmarkEntry {
@@ -22,15 +24,17 @@ export interface GithubBenchmarkEntry {
 
 export type GithubBenchmarkTool = 'customSmallerIsBetter' | 'customBiggerIsBetter';
 
-function benchmarkName(m: Metric): string {
-  return m.variant === '-' ? `${m.scenario} ${m.label}` : `${m.scenario}/${m.variant} ${m.label}`;
+/** p25 and p75 of a latency's samples (ms), when there are enough to say. */
+function quartiles(samples: readonly number[] | undefined): { p25: number; p75: number } | undefined {
+  if (!samples || samples.length < 4) return undefined;
+  const s = Float64Array.from(samples).sort();
+  return { p25: quantileSorted(s, 0.25), p75: quantileSorted(s, 0.75) };
 }
 
 /** The spread of a latency's samples: half the p25–p75 range (robust, like an IQR). */
 function spread(samples: readonly number[] | undefined): number | undefined {
-  if (!samples || samples.length < 4) return undefined;
-  const s = [...samples].sort((a, b) => a - b);
-  return (s[Math.floor(0.75 * (s.length - 1))] - s[Math.floor(0.25 * (s.length - 1))]) / 2;
+  const q = quartiles(samples);
+  return q && (q.p75 - q.p25) / 2;
 }
 
 /**
@@ -45,7 +49,7 @@ export function toGithubActionBenchmark(results: Results, tool: GithubBenchmarkT
   return extractMetrics(results)
     .filter((m) => m.gated && m.direction === want && Number.isFinite(m.value))
     .map((m) => {
-      const entry: GithubBenchmarkEntry = { name: benchmarkName(m), unit: m.unit || 'count', value: m.value };
+      const entry: GithubBenchmarkEntry = { name: metricTitle(m), unit: m.unit || 'count', value: m.value };
       const r = spread(m.samples);
       if (r !== undefined) entry.range = `± ${r.toPrecision(3)}`;
       entry.extra = `scale ${results.params.scale}, seed ${results.params.seed}, ${m.samples ? `${m.samples.length} samples, ` : ''}pgscale ${sha}`;
@@ -95,10 +99,10 @@ export function toBencherBmf(results: Results): Bmf {
     const metric: BmfMetric = { value: m.value };
     if (m.kind === 'latency') {
       metric.value = m.value * 1e6;
-      if (m.samples && m.samples.length >= 4) {
-        const s = [...m.samples].sort((a, b) => a - b);
-        metric.lower_value = s[Math.floor(0.25 * (s.length - 1))] * 1e6;
-        metric.upper_value = s[Math.floor(0.75 * (s.length - 1))] * 1e6;
+      const q = quartiles(m.samples);
+      if (q) {
+        metric.lower_value = q.p25 * 1e6;
+        metric.upper_value = q.p75 * 1e6;
       }
     }
     (out[name] ??= {})[slug] = metric;

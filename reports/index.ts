@@ -7,7 +7,7 @@ export { renderComparisonMarkdown, comparisonHeadline, type ComparisonTableOptio
 export { checkComparable, assertComparable, postgresVersion, type Comparability } from './fingerprint.ts';
 export { DEFAULT_GATE_CONFIG, applyThresholdFlag, applyConfigFile, thresholdFor, GateConfigFile, type GateConfig, type Threshold } from './thresholds.ts';
 export { buildTrends, detectChanges, sortHistory, sameRun, type Trend, type TrendChange, type TrendPoint, type TrendOptions } from './history.ts';
-export { mannWhitneyU, bootstrapMedianRatio, holmAdjust, pettitt, median, quantile, robustSigma, seededRandom, type MannWhitneyResult, type RatioInterval } from './stats.ts';
+export { mannWhitneyU, bootstrapMedianRatio, holmAdjust, pettitt, median, quantile, robustSigma, quantileSorted, type MannWhitneyResult, type RatioInterval } from './stats.ts';
 export { renderMarkdown, environmentLines, type MarkdownOptions } from './markdown.ts';
 export { renderHtml, type HtmlOptions } from './html.ts';
 export { toGithubActionBenchmark, toBencherBmf, type GithubBenchmarkEntry, type GithubBenchmarkTool, type Bmf, type BmfMetric } from './exporters.ts';

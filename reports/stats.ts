@@ -6,8 +6,9 @@
  *
  * Written here rather than taken from a library because the libraries at hand either
  * lack p-values for these tests or resample with Math.random(), which would make the
- * gate non-reproducible.
+ * gate non-reproducible. The draws come from generators/rng.ts's seeded Rng.
  */
+import { Rng } from '../generators/rng.ts';
 
 /** Median of a sample (NaN when empty). Does not modify its input. */
 export function median(xs: readonly number[]): number {
@@ -97,45 +98,30 @@ export function mannWhitneyU(a: readonly number[], b: readonly number[]): MannWh
   return { u: uA, z, pValue, probabilityBGreater: uB / (n1 * n2) };
 }
 
-/** mulberry32: a small, fast, seeded PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Standard normal draw (Box–Muller) from a uniform source. */
-function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), Number.MIN_VALUE);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
+/** The Rng stream the bootstrap draws from (generators use their own streams). */
+const BOOTSTRAP_STREAM = 0x5eed_b007;
 
 /** Gamma(shape, 1) draw, Marsaglia & Tsang (2000); shape < 1 via the boost u^(1/shape). */
-function gammaDraw(shape: number, rand: () => number): number {
-  if (shape < 1) return gammaDraw(shape + 1, rand) * Math.pow(Math.max(rand(), Number.MIN_VALUE), 1 / shape);
+function gammaDraw(shape: number, rng: Rng): number {
+  if (shape < 1) return gammaDraw(shape + 1, rng) * Math.pow(Math.max(rng.next(), Number.MIN_VALUE), 1 / shape);
   const d = shape - 1 / 3;
   const c = 1 / Math.sqrt(9 * d);
   for (;;) {
     let x: number;
     let v: number;
     do {
-      x = gaussian(rand);
+      x = rng.normal();
       v = 1 + c * x;
     } while (v <= 0);
     v = v * v * v;
-    const u = rand();
+    const u = rng.next();
     if (u < 1 - 0.0331 * x * x * x * x || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
   }
 }
 
-function betaDraw(a: number, b: number, rand: () => number): number {
-  const x = gammaDraw(a, rand);
-  return x / (x + gammaDraw(b, rand));
+function betaDraw(a: number, b: number, rng: Rng): number {
+  const x = gammaDraw(a, rng);
+  return x / (x + gammaDraw(b, rng));
 }
 
 /**
@@ -146,17 +132,17 @@ function betaDraw(a: number, b: number, rand: () => number): number {
  * this has exactly the distribution of the textbook bootstrap median, without touching
  * all n values per round.
  */
-function resampledMedian(sorted: ArrayLike<number>, rand: () => number): number {
+function resampledMedian(sorted: ArrayLike<number>, rng: Rng): number {
   const n = sorted.length;
   if (n === 1) return sorted[0];
   const at = (u: number) => sorted[Math.min(n - 1, Math.floor(n * u))];
   if (n % 2 === 1) {
     const m = (n + 1) / 2;
-    return at(betaDraw(m, n + 1 - m, rand));
+    return at(betaDraw(m, n + 1 - m, rng));
   }
   const m = n / 2;
-  const lower = betaDraw(m, n + 1 - m, rand);
-  const upper = lower + (1 - lower) * (1 - Math.pow(Math.max(rand(), Number.MIN_VALUE), 1 / (n - m)));
+  const lower = betaDraw(m, n + 1 - m, rng);
+  const upper = lower + (1 - lower) * (1 - Math.pow(Math.max(rng.next(), Number.MIN_VALUE), 1 / (n - m)));
   return (at(lower) + at(upper)) / 2;
 }
 
@@ -189,12 +175,12 @@ export function bootstrapMedianRatio(a: readonly number[], b: readonly number[],
   const confidence = opts.confidence ?? 0.95;
   const ratio = median(b) / median(a);
   if (a.length === 0 || b.length === 0) return { ratio, lower: Number.NaN, upper: Number.NaN };
-  const rand = seededRandom(opts.seed ?? 1);
+  const rng = new Rng(opts.seed ?? 1, BOOTSTRAP_STREAM);
   const sortedA = Float64Array.from(a).sort();
   const sortedB = Float64Array.from(b).sort();
   const ratios = new Float64Array(iterations);
   for (let i = 0; i < iterations; i++) {
-    ratios[i] = resampledMedian(sortedB, rand) / resampledMedian(sortedA, rand);
+    ratios[i] = resampledMedian(sortedB, rng) / resampledMedian(sortedA, rng);
   }
   ratios.sort();
   const tail = (1 - confidence) / 2;

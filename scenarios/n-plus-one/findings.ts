@@ -1,14 +1,14 @@
 /** n-plus-one's computed finding and notes: sentences built from the measured numbers only. */
+import { formatBytes, formatMs } from '../../reports/format.ts';
 import type { MetricDecl, QueryResult, VariantResult } from '../../reports/schema.ts';
 import type { PickedUser } from './index.ts';
 
 function ms(n: number | undefined): string {
-  if (n === undefined) return '?';
-  return n >= 10 ? `${n.toFixed(0)} ms` : n >= 1 ? `${n.toFixed(1)} ms` : `${n.toFixed(2)} ms`;
+  return n === undefined ? '?' : formatMs(n);
 }
 
-function kb(n: number | undefined): string {
-  return n === undefined ? '?' : `${(n / 1024).toFixed(1)} kB`;
+function bytes(n: number | undefined): string {
+  return n === undefined ? '?' : formatBytes(n);
 }
 
 /** Finding, notes and scenario metrics (ratios are N+1's median over the other's) for the busiest user measured. */
@@ -43,8 +43,8 @@ export function describeFindings(
       (applied.size > 0
         ? ` Delay really applied per chunk (mean): ${[...applied].map(([d, a]) => `${a.toFixed(2)} ms for ${d} ms requested`).join(', ')} — timers and CPU scheduling overshoot on a busy machine.`
         : ''),
-    `Bytes received for that user: N+1 ${kb(n1(0)?.bytesReceived)}, JOIN ${kb(jn(0)?.bytesReceived)} (session columns repeated on every message row), ` +
-      `json_agg ${kb(ag(0)?.bytesReceived)} (${ms(ag(0)?.latencyMs.p50)} direct, ${ms(ag(2)?.latencyMs.p50)} at 2 ms).`,
+    `Bytes received for that user: N+1 ${bytes(n1(0)?.bytesReceived)}, JOIN ${bytes(jn(0)?.bytesReceived)} (session columns repeated on every message row), ` +
+      `json_agg ${bytes(ag(0)?.bytesReceived)} (${ms(ag(0)?.latencyMs.p50)} direct, ${ms(ag(2)?.latencyMs.p50)} at 2 ms).`,
     ...users
       .filter((u) => u !== busiest)
       .map((u) => {

@@ -1,18 +1,13 @@
 /** time-index's computed finding and notes: sentences built from the measured numbers only. */
+import { formatBytes, formatMs } from '../../reports/format.ts';
 import type { QueryResult, VariantResult } from '../../reports/schema.ts';
 import { REPS } from './copy-probe.ts';
 import type { Ordering, VariantMeasure } from './index.ts';
 
-function bytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(0)} kB`;
-  return `${n} B`;
-}
+const bytes = formatBytes;
 
 function ms(n: number | undefined): string {
-  if (n === undefined) return '?';
-  return n >= 10 ? `${n.toFixed(0)} ms` : n >= 1 ? `${n.toFixed(1)} ms` : `${n.toFixed(2)} ms`;
+  return n === undefined ? '?' : formatMs(n);
 }
 
 /** A correlation to two places, without a "-0.00". */

@@ -1,10 +1,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bootstrapMedianRatio, holmAdjust, mannWhitneyU, median, normalCdf, pettitt, quantile, seededRandom } from '../../reports/stats.ts';
+import { Rng } from '../../generators/rng.ts';
+import { bootstrapMedianRatio, holmAdjust, mannWhitneyU, median, normalCdf, pettitt, quantile } from '../../reports/stats.ts';
 
 function lognormal(seed: number, n: number, med: number, sigma = 0.25): number[] {
-  const rand = seededRandom(seed);
-  return Array.from({ length: n }, () => med * Math.exp(sigma * Math.sqrt(-2 * Math.log(Math.max(rand(), 1e-12))) * Math.cos(2 * Math.PI * rand())));
+  const rng = new Rng(seed, 1);
+  return Array.from({ length: n }, () => rng.logNormal(Math.log(med), sigma));
 }
 
 test('median and quantile interpolate between order statistics', () => {
