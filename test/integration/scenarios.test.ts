@@ -123,6 +123,16 @@ test('time-index: the shuffled copy has a much lower physical correlation, and B
   assert.ok((day.heapBlocksLossy ?? 0) > 0, 'BRIN bitmap pages are lossy');
 });
 
+test('time-index copies only the two months its ranges touch, and sizes per row use those rows', async () => {
+  const s = await scenario('time-index');
+  const copied = s.metrics!.copiedRows;
+  const total = variant(await scenario('enum-storage'), 'smallint').sizes.find((e) => e.relation === 'message_history' && e.kind === 'table')!.rows!;
+  assert.ok(copied >= s.metrics!.rowsInMonth && copied > 0, `copied ${copied}, the month's range has ${s.metrics!.rowsInMonth}`);
+  assert.ok(copied < total / 3, `copied ${copied} of ${total}: two of ${DATA.months} months`);
+  assert.is(variant(s, 'btree').sizes.find((e) => e.kind === 'table')!.rows, copied);
+  assert.ok(s.notes?.some((n) => n.startsWith('The indexes are built on copies of the two calendar months')), 'the notes say so');
+});
+
 test('time-index drops its scratch copies', async () => {
   await run();
   const c = await testClient();
