@@ -16,10 +16,11 @@ function corr(c: number): string {
   return t === '-0.00' ? '0.00' : t;
 }
 
-function ratio(a: number | undefined, b: number | undefined): string {
-  if (!a || !b) return '?';
-  const r = a / b;
-  return r >= 10 ? r.toFixed(0) : r.toFixed(1);
+/** "12× smaller" when b < a, "1.8× larger" when not (a tiny copy can make BRIN's per-partition floor the bigger index). */
+function ratio(a: number | undefined, b: number | undefined, less: string, more: string): string {
+  if (!a || !b) return `?× ${less}`;
+  const r = a >= b ? a / b : b / a;
+  return `${r >= 10 ? r.toFixed(0) : r.toFixed(1)}× ${a >= b ? less : more}`;
 }
 
 /** Heap blocks a plan visited through a bitmap (exact + lossy), or undefined when it used none. */
@@ -44,8 +45,8 @@ export function describeFindings(
   const btreeBytes = metric('btree', 'indexBytes');
   const brinBytes = metric('brin', 'indexBytes');
   const finding =
-    `BRIN on created_at is ${ratio(btreeBytes, brinBytes)}× smaller than the B-tree (${bytes(brinBytes ?? 0)} vs ${bytes(btreeBytes ?? 0)}) ` +
-    `and builds ${ratio(metric('btree', 'buildSeconds'), metric('brin', 'buildSeconds'))}× faster; a day's range takes ${ms(p50('brin', 'day'))} with BRIN ` +
+    `BRIN on created_at is ${ratio(btreeBytes, brinBytes, 'smaller', 'larger')} than the B-tree (${bytes(brinBytes ?? 0)} vs ${bytes(btreeBytes ?? 0)}) ` +
+    `and builds ${ratio(metric('btree', 'buildSeconds'), metric('brin', 'buildSeconds'), 'faster', 'slower')}; a day's range takes ${ms(p50('brin', 'day'))} with BRIN ` +
     `vs ${ms(p50('btree', 'day'))} with the B-tree on time-ordered rows (correlation ${corr(correlation.ordered)}), but on shuffled rows ` +
     `(correlation ${corr(correlation.shuffled)}) BRIN reads ${heapBlocks(q('brin-shuffled', 'day'))?.toLocaleString('en-US') ?? '?'} heap blocks ` +
     `instead of ${heapBlocks(q('brin', 'day'))?.toLocaleString('en-US') ?? '?'} and takes ${ms(p50('brin-shuffled', 'day'))} (no index: ${ms(p50('none-shuffled', 'day'))}).`;
