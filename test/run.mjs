@@ -15,9 +15,10 @@ const child = spawn(process.execPath, ['--import', 'tsx', runner, pattern], {
   env: { ...process.env, FORCE_COLOR: process.env.FORCE_COLOR ?? '0' },
 });
 let out = '';
+child.stdout.setEncoding('utf8');
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
-  out += chunk.toString();
+  out += chunk;
 });
 child.on('close', (code, signal) => {
   const plain = out.replace(/\x1b\[[0-9;]*m/g, '');
