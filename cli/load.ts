@@ -45,7 +45,7 @@ export function describeSummary(s: LoadSummary): string {
   const lines = [
     s.reused
       ? `load: schema ${s.schema} already held this data set (${s.totalRows.toLocaleString('en-US')} rows)`
-      : `load: ${s.totalRows.toLocaleString('en-US')} rows in ${s.seconds.total.toFixed(1)} s (data ${s.seconds.data.toFixed(1)} s at ${Math.round(s.rowsPerSecond).toLocaleString('en-US')} rows/s, ${s.megabytesPerSecond.toFixed(1)} MB/s; indexes ${s.seconds.indexes.toFixed(1)} s; analyze ${s.seconds.analyze.toFixed(1)} s)`,
+      : `load: ${s.totalRows.toLocaleString('en-US')} rows in ${s.seconds.total.toFixed(1)} s (data ${s.seconds.data.toFixed(1)} s at ${Math.round(s.rowsPerSecond).toLocaleString('en-US')} rows/s, ${s.megabytesPerSecond.toFixed(1)} MB/s; indexes ${s.seconds.indexes.toFixed(1)} s; vacuum+analyze ${s.seconds.analyze.toFixed(1)} s)`,
   ];
   for (const [table, rows] of Object.entries(s.rows)) {
     lines.push(`  ${table.padEnd(18)} ${String(rows?.toLocaleString('en-US')).padStart(14)} rows  ${mb(s.diskBytes[table as keyof typeof s.diskBytes] ?? 0).padStart(11)}`);

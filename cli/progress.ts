@@ -55,11 +55,14 @@ export function loadProgress(opts: OutputOptions): { onEvent: (e: LoadEvent) => 
           if (e.phase === 'indexes' || e.phase === 'analyze') {
             bar?.stop();
             bar = undefined;
-            info(opts, e.phase === 'indexes' ? 'load: building keys and indexes' : 'load: ANALYZE');
+            info(opts, e.phase === 'indexes' ? 'load: building keys and indexes' : 'load: VACUUM (ANALYZE), CHECKPOINT');
           }
           break;
         case 'index':
           info(opts, `  ${e.name} ${e.seconds.toFixed(1)} s`);
+          break;
+        case 'note':
+          info(opts, `load: ${e.message}`);
           break;
       }
     },
