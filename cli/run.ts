@@ -14,7 +14,7 @@ import { formatLatencyPair } from '../reports/format.ts';
 import { type Results, parseResults } from '../reports/schema.ts';
 import { selectScenarios } from '../scenarios/index.ts';
 import { runScenarios } from '../scenarios/runner.ts';
-import { type ConnectionFlags, common, parseInteger } from './options.ts';
+import { type ConnectionFlags, common, connectionOptions, parseInteger } from './options.ts';
 import { info, printJson } from './output.ts';
 import { loadProgress } from './progress.ts';
 import { withTarget } from './session.ts';
@@ -33,7 +33,7 @@ export interface RunFlags extends ConnectionFlags {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('run')
     .description('load what is missing, run the scenarios, write results.json, report.md and report.html')
     .argument('[scenario...]', 'scenarios to run (default: all of them; see pgscale list)')
@@ -43,14 +43,8 @@ export function register(program: Command): void {
     .addOption(common.jobs())
     .option('--out <dir>', 'folder for results.json, report.md and report.html (default: out/<timestamp>)')
     .option('--schema-prefix <name>', 'first part of the schemas the run creates and reuses (pgscale_<scale>_<seed>_<style>)', 'pgscale')
-    .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)))
-    .addOption(common.databaseUrl())
-    .addOption(common.target())
-    .addOption(common.dataDir())
-    .addOption(common.json())
-    .addOption(common.quiet())
-    .addOption(common.debug())
-    .action(async (names: string[], flags: RunFlags) => {
+    .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)));
+  connectionOptions(cmd).action(async (names: string[], flags: RunFlags) => {
       // Usage errors first: before any server is started.
       const scenarios = selectScenarios(names);
       checkSchemaName(`${flags.schemaPrefix}_x`);
