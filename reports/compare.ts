@@ -161,7 +161,15 @@ function decideSamples(m: Metric, e: SampleEvidence, pValue: number, t: Threshol
   if (!significant) {
     return { ...common, confidence: 1 - pValue, verdict: 'inconclusive', reason: `not significant (adjusted p=${formatP(pValue)}, alpha ${alpha})` };
   }
-  return { ...common, confidence: 1 - pValue, verdict: directional(m, e.change), reason: `significant (adjusted p=${formatP(pValue)}) and over ${pct(t.relative)}${beyond}` };
+  if (t.certain !== undefined && Math.abs(e.change) < t.certain) {
+    return {
+      ...common,
+      confidence: 1 - pValue,
+      verdict: 'inconclusive',
+      reason: `significant${beyond} but under ${pct(t.certain)}, within the drift one query can show between two runs: pass --history to judge it against its own spread`,
+    };
+  }
+  return { ...common, confidence: 1 - pValue, verdict: directional(m, e.change), reason: `significant (adjusted p=${formatP(pValue)}) and over ${pct(t.certain ?? t.relative)}${beyond}` };
 }
 
 function judgeAgainstHistory(m: Metric, prior: number[], b: number, t: Threshold, config: GateConfig): Judgement {
@@ -200,7 +208,13 @@ export function effectiveThreshold(config: GateConfig, metric: Metric, prior: re
   const atLeast = (rel: number) => ({ ...t, relative: Math.max(t.relative, rel) });
   const logs = (prior ?? []).filter((v) => v > 0).map(Math.log);
   if (logs.length >= MIN_HISTORY) return atLeast(Math.expm1(3 * Math.SQRT2 * robustSigma(logs)));
-  if (spread !== undefined) return atLeast(Math.expm1(3 * spread));
+  if (spread !== undefined) {
+    // One baseline, no history: a single query's drift between two runs is heavier-tailed
+    // than the cross-query spread suggests (a real A/A here moved 5 of 88 medians by
+    // 17–54 % at σ ≈ 6 %). Beyond 3σ a change is worth a look; only beyond 6σ is it a verdict.
+    const wide = atLeast(Math.expm1(3 * spread));
+    return { ...wide, certain: Math.max(wide.relative, Math.expm1(6 * spread)) };
+  }
   return atLeast(Math.expm1(3 * Math.SQRT2 * config.runDrift));
 }
 

@@ -12,6 +12,12 @@ export interface Threshold {
   relative: number;
   /** Noise floor in the metric's own unit (ms, bytes …): smaller absolute changes are "unchanged". */
   absolute: number;
+  /**
+   * With a single baseline: the relative change beyond which a significant change is a
+   * verdict; between `relative` and this it is "inconclusive" (a query's own run-to-run
+   * drift cannot be told from a change without history). Unset: `relative`.
+   */
+  certain?: number;
 }
 
 export interface GateConfig {

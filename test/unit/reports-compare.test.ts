@@ -53,6 +53,29 @@ test('with 5 % run-to-run jitter a 30 % slower query is still flagged, judged be
   assert.ok(caught >= 19, `flagged alone in ${caught} of 20`);
 });
 
+test('with one baseline, a change within the drift single queries show is inconclusive; far beyond it, a regression', () => {
+  const base = syntheticResults({ sampleSeed: 60, runJitter: 0 });
+  const cur = syntheticResults({ sampleSeed: 61, runJitter: 0 });
+  // Each query drifts on its own by ±4 % (robust σ ≈ 6 %, what two real runs here showed), …
+  let k = 0;
+  for (const s of cur.scenarios) {
+    for (const v of s.variants) {
+      for (const q of v.queries) {
+        const f = Math.exp(k++ % 2 === 0 ? 0.04 : -0.04);
+        q.samplesMs = q.samplesMs!.map((x) => x * f);
+      }
+    }
+  }
+  // … one query moves 32 % (beyond 3σ, within 6σ) and one 90 % (far beyond).
+  const moved = slowDownQuery(slowDownQuery(cur, 'time-index', 'brin', 'range-day', 1.32), 'time-index', 'btree', 'range-day', 1.9);
+  const c = compareResults(base, moved);
+  const mild = c.metrics.find((x) => x.id.startsWith('time-index/brin/latency/range-day'))!;
+  const big = c.metrics.find((x) => x.id.startsWith('time-index/btree/latency/range-day'))!;
+  assert.is(mild.verdict, 'inconclusive', mild.reason);
+  assert.match(mild.reason, '--history');
+  assert.is(big.verdict, 'regressed', big.reason);
+});
+
 test('a slowdown of every query is one regressed row: the run-wide latency shift', () => {
   const base = syntheticResults({ sampleSeed: 50, runJitter: 0 });
   const cur = syntheticResults({ sampleSeed: 51, runJitter: 0 });
