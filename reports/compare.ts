@@ -362,6 +362,10 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
     return sampled(cur) && sampled(base) ? [{ a: base.samples, b: cur.samples }] : [];
   }));
   if (shift) metrics.push(judgeShift(shift, config, measuredDrift));
+  // A latency change smaller than one bare round trip (the client floor's p99, SELECT 1,
+  // in either run) is below what this client resolves: a real A/A pair here moved a
+  // 0.11 ms query by 0.06 ms with a floor p99 of 0.08–0.12 ms.
+  const roundTrip = Math.max(baseline.clientFloor?.latencyMs.p99 ?? 0, current.clientFloor?.latencyMs.p99 ?? 0);
   const pending: Array<{ at: number; metric: Metric; evidence: SampleEvidence; threshold: Threshold; shift?: number }> = [];
   for (const cur of curMetrics) {
     const { samples: _s, params: _p, value: _v, ...identity } = cur;
@@ -375,7 +379,8 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
     const prior = priorById?.get(cur.id);
     // A latency sampled in both runs is judged on what it changed beyond the run-wide shift.
     const shifted = !!shift && sampled(cur) && sampled(base);
-    const threshold = effectiveThreshold(config, cur, prior, shifted ? shift.spread : undefined);
+    const widened = effectiveThreshold(config, cur, prior, shifted ? shift.spread : undefined);
+    const threshold = cur.kind === 'latency' && !cur.id.startsWith('client/') && roundTrip > widened.absolute ? { ...widened, absolute: roundTrip } : widened;
     const judged = shifted ? sampleEvidence(cur, base.samples!, cur.samples!.map((x) => x / Math.exp(shift!.log)), threshold, config) : judge(base, cur, threshold, config, prior);
     if ('rawPValue' in judged) {
       pending.push({ at: metrics.length, metric: cur, evidence: judged, threshold, shift: shifted ? Math.expm1(shift.log) : undefined });

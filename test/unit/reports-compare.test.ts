@@ -76,6 +76,22 @@ test('with one baseline, a change within the drift single queries show is inconc
   assert.is(big.verdict, 'regressed', big.reason);
 });
 
+test('a latency change smaller than one bare round trip (the client floor p99) is unchanged', () => {
+  const judge = (floorShare: number) => {
+    const base = syntheticResults({ sampleSeed: 70, runJitter: 0 });
+    const cur = slowDownQuery(syntheticResults({ sampleSeed: 71, runJitter: 0 }), 'time-index', 'brin', 'range-day', 1.5);
+    const q = base.scenarios.find((x) => x.name === 'time-index')!.variants.find((v) => v.name === 'brin')!.queries.find((x) => x.name === 'range-day')!;
+    const sorted = [...q.samplesMs!].sort((a, b) => a - b);
+    const medianMs = sorted[sorted.length >> 1];
+    for (const r of [base, cur]) r.clientFloor!.latencyMs.p99 = medianMs * floorShare;
+    return compareResults(base, cur).metrics.find((x) => x.id.startsWith('time-index/brin/latency/range-day'))!;
+  };
+  const within = judge(0.8);
+  assert.is(within.verdict, 'unchanged', within.reason);
+  assert.match(within.reason, 'noise floor');
+  assert.is(judge(0.05).verdict, 'regressed');
+});
+
 test('a slowdown of every query is one regressed row: the run-wide latency shift', () => {
   const base = syntheticResults({ sampleSeed: 50, runJitter: 0 });
   const cur = syntheticResults({ sampleSeed: 51, runJitter: 0 });
