@@ -11,6 +11,7 @@
  *
  * https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-DBSIZE
  */
+import { totalRelationBytes } from '../db/relation-size.ts';
 import type pg from 'pg';
 import { qualified } from '../db/quote.ts';
 
@@ -80,11 +81,7 @@ export async function tableSizes(client: pg.Client, schema: string, table: strin
 
 /** Size of one index, summed over its partitions (a partitioned index reports 0 itself). */
 export async function indexSize(client: pg.Client, schema: string, index: string): Promise<number> {
-  const r = await client.query<{ bytes: string }>(
-    `SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree($1::regclass)), pg_total_relation_size($1::regclass))::bigint AS bytes`,
-    [qualified(schema, index)],
-  );
-  return Number(r.rows[0].bytes);
+  return totalRelationBytes(client, schema, index);
 }
 
 /** The entry of one kind and relation, or undefined. */

@@ -18,6 +18,7 @@ import {
   makeContext,
 } from '../generators/index.ts';
 import { loadChunk } from './copy.ts';
+import { totalRelationBytes } from './relation-size.ts';
 import { runWorkers } from './workers.ts';
 import { PgscaleError, toPgscaleError } from './errors.ts';
 import { qualified, quoteIdent } from './quote.ts';
@@ -265,13 +266,6 @@ export async function loggedRows(client: pg.Client, schema: string): Promise<Par
 /** Heap + TOAST + index bytes of each table, summed over its partitions (a partitioned parent reports 0). */
 export async function diskBytes(client: pg.Client, schema: string): Promise<Partial<Record<TableName, number>>> {
   const out: Partial<Record<TableName, number>> = {};
-  for (const t of TABLE_NAMES) {
-    const r = await client.query<{ b: string }>(
-      // pg_partition_tree lists nothing for a plain table: fall back to the table itself.
-      `SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree($1::regclass)), pg_total_relation_size($1::regclass)) AS b`,
-      [qualified(schema, t)],
-    );
-    out[t] = Number(r.rows[0].b);
-  }
+  for (const t of TABLE_NAMES) out[t] = await totalRelationBytes(client, schema, t);
   return out;
 }
