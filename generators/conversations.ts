@@ -8,7 +8,6 @@
 import { CopyWriter } from './copytext.ts';
 import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idFor, providerOfBot, writeId, tenantOfUser, userOfSession } from './context.ts';
 import type { Chunk } from './plan.ts';
-import { POOL_SIZE } from './pools.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
 
@@ -111,7 +110,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
               : role === ROLE.tool
                 ? pools.toolMessages
                 : pools.systemMessages;
-        const entryIndex = crng.int(pool === pools.userMessages || pool === pools.assistantMessages ? POOL_SIZE : pool.length);
+        const entryIndex = crng.int(pool.length);
         const entry = pool[entryIndex];
         const mtype = isUser ? DIST.userMessageType.pick(crng.next()) : DIST.assistantMessageType.pick(crng.next());
         mw.raw(pre);

@@ -187,7 +187,7 @@ function judgeAgainstHistory(m: Metric, prior: number[], b: number, t: Threshold
   return { change, pValue, confidence: 1 - pValue, method: 'history', verdict: directional(m, change), reason: `outside the spread of ${prior.length} earlier runs (robust z=${z.toFixed(1)})` };
 }
 
-function judgeSingle(m: Metric, a: number, b: number, t: Threshold): Judgement {
+function judgeSingle(a: number, b: number, t: Threshold): Judgement {
   const change = relChange(a, b);
   if (withinThreshold(t, a, b)) return { change, method: 'single-value', verdict: 'unchanged', reason: `within ${pct(t.relative)}` };
   return { change, method: 'single-value', verdict: 'inconclusive', reason: 'one value per run cannot tell noise from change: keep raw samples or pass --history' };
@@ -306,7 +306,7 @@ function judge(base: Metric, cur: Metric, t: Threshold, config: GateConfig, prio
   if (cur.kind === 'size' || cur.kind === 'count' || cur.kind === 'info') return judgeExact(cur, base.value, cur.value, t);
   if (base.samples && cur.samples) return sampleEvidence(cur, base.samples, cur.samples, t, config);
   if (prior && prior.length >= MIN_HISTORY) return judgeAgainstHistory(cur, prior, cur.value, t, config);
-  return judgeSingle(cur, base.value, cur.value, t);
+  return judgeSingle(base.value, cur.value, t);
 }
 
 function statusComparisons(baseline: Results, current: Results): MetricComparison[] {
