@@ -63,16 +63,26 @@ export class TrafficClock {
     for (let h = 0; h <= hours; h++) this.cdf[h] /= acc;
   }
 
+  /** Hour cell of the last call: rows ask in increasing mass, mostly within one hour. */
+  private hint = 0;
+
   /** Epoch milliseconds at a mass in [0, 1]: binary search on the hourly CDF, linear inside the hour. */
   at(mass: number): number {
     const cdf = this.cdf;
-    let lo = 0;
-    let hi = cdf.length - 1;
     if (mass >= 1) return this.startMs + (cdf.length - 1) * HOUR_MS - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >>> 1;
-      if (cdf[mid] <= mass) lo = mid;
-      else hi = mid;
+    let lo = this.hint;
+    let hi = lo + 1;
+    // The search ends on the one hour with cdf[lo] <= mass < cdf[lo + 1] (every hour has
+    // weight > 0): when the last call's hour satisfies that, it is the same answer.
+    if (!(cdf[lo] <= mass && mass < cdf[hi])) {
+      lo = 0;
+      hi = cdf.length - 1;
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >>> 1;
+        if (cdf[mid] <= mass) lo = mid;
+        else hi = mid;
+      }
+      this.hint = lo;
     }
     const frac = (mass - cdf[lo]) / (cdf[hi] - cdf[lo] || 1);
     return this.startMs + (lo + frac) * HOUR_MS;

@@ -84,8 +84,8 @@ export class CopyWriter {
   pos = 0;
   /** Bytes handed over so far. */
   bytesOut = 0;
-  private lastDay = -1;
-  private lastDayBytes: Uint8Array = new Uint8Array(10);
+  private lastMinute = NaN;
+  private readonly minuteBytes: Buffer = Buffer.alloc(17);
 
   /** True once the current buffer should be handed over. */
   get full(): boolean {
@@ -119,8 +119,9 @@ export class CopyWriter {
   /** Already-escaped bytes (pool entries are escaped once when built). */
   raw(bytes: Uint8Array): void {
     const n = bytes.length;
-    // TypedArray.set costs more than a byte loop for the short values most columns hold.
-    if (n > 64) {
+    // TypedArray.set costs ~16 ns a call whatever the length, a byte loop ~1 ns a byte
+    // (measured on Node 20): the loop wins only for the shortest values (enum codes).
+    if (n > 12) {
       this.buf.set(bytes, this.pos);
     } else {
       const buf = this.buf;
@@ -182,37 +183,39 @@ export class CopyWriter {
   /** A timestamptz from epoch milliseconds: `YYYY-MM-DD HH:MM:SS.mmm+00`. */
   timestamp(ms: number): void {
     ms = Math.floor(ms);
-    const day = Math.floor(ms / MS_PER_DAY);
-    let rest = ms - day * MS_PER_DAY;
+    const minute = Math.floor(ms / 60_000);
+    const rest = ms - minute * 60_000;
     const buf = this.buf;
-    // Consecutive rows mostly fall on the same day: keep its bytes at hand.
-    if (day !== this.lastDay) {
-      this.lastDay = day;
-      this.lastDayBytes = dayBytes(day);
+    // Consecutive rows mostly fall in the same minute (events ~10 a minute at 10m, a
+    // session's turns seconds apart): keep `YYYY-MM-DD HH:MM:` at hand.
+    const head = this.minuteBytes;
+    if (minute !== this.lastMinute) {
+      this.lastMinute = minute;
+      const day = Math.floor(minute / 1440);
+      const date = dayBytes(day);
+      for (let i = 0; i < 10; i++) head[i] = date[i];
+      const inDay = minute - day * 1440;
+      const h = Math.floor(inDay / 60);
+      const m = inDay - h * 60;
+      head[10] = 32;
+      head[11] = DIGITS2[2 * h];
+      head[12] = DIGITS2[2 * h + 1];
+      head[13] = 58;
+      head[14] = DIGITS2[2 * m];
+      head[15] = DIGITS2[2 * m + 1];
+      head[16] = 58;
     }
-    const date = this.lastDayBytes;
-    let p = this.pos;
-    for (let i = 0; i < 10; i++) buf[p + i] = date[i];
-    p += 10;
-    const h = Math.floor(rest / 3_600_000);
-    rest -= h * 3_600_000;
-    const m = Math.floor(rest / 60_000);
-    rest -= m * 60_000;
+    buf.set(head, this.pos);
+    let p = this.pos + 17;
     const s = Math.floor(rest / 1000);
     const milli = rest - s * 1000;
-    buf[p++] = 32;
-    buf[p++] = DIGITS2[2 * h];
-    buf[p++] = DIGITS2[2 * h + 1];
-    buf[p++] = 58;
-    buf[p++] = DIGITS2[2 * m];
-    buf[p++] = DIGITS2[2 * m + 1];
-    buf[p++] = 58;
+    const centi = milli % 100;
     buf[p++] = DIGITS2[2 * s];
     buf[p++] = DIGITS2[2 * s + 1];
     buf[p++] = 46;
-    buf[p++] = 48 + Math.floor(milli / 100);
-    buf[p++] = DIGITS2[2 * (milli % 100)];
-    buf[p++] = DIGITS2[2 * (milli % 100) + 1];
+    buf[p++] = 48 + ((milli - centi) / 100);
+    buf[p++] = DIGITS2[2 * centi];
+    buf[p++] = DIGITS2[2 * centi + 1];
     buf[p++] = 43; // +00
     buf[p++] = 48;
     buf[p++] = 48;

@@ -59,4 +59,26 @@ test('timestamps format like the server for any millisecond', () => {
   );
 });
 
+test('one writer formats a run of nearby timestamps right (its cached minute is reused and replaced)', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: Date.UTC(2024, 11, 31, 23, 58), max: Date.UTC(2026, 0, 1) }),
+      fc.array(fc.integer({ min: -90_000, max: 90_000 }), { minLength: 1, maxLength: 60 }),
+      (start, steps) => {
+        const w = new CopyWriter();
+        const expected: string[] = [];
+        let ms = start;
+        for (const step of steps) {
+          ms += step;
+          w.timestamp(ms);
+          w.nl();
+          const iso = new Date(ms).toISOString();
+          expected.push(`${iso.slice(0, 10)} ${iso.slice(11, 23)}+00\n`);
+        }
+        return w.take().toString() === expected.join('');
+      },
+    ),
+  );
+});
+
 test.run();
