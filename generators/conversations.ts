@@ -6,7 +6,7 @@
  * partition (the physical correlation BRIN depends on).
  */
 import { CopyWriter } from './copytext.ts';
-import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idFor, providerOfBot, writeId, tenantOfUser, userOfSession } from './context.ts';
+import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, providerOfBot, userOfSession, writeId, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
@@ -37,7 +37,6 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   const mw = new CopyWriter();
   const sw = new CopyWriter();
   const sessionBufs: Buffer[] = [];
-  // Per-session prefix of every message row: session_id, tenant_id, user_id.
   const prefix = new CopyWriter();
 
   let budget = c.rows;
@@ -57,25 +56,20 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
     if (n > budget) n = budget;
     budget -= n;
 
-    const sid = idFor(seed, KEY.session, c.k, i);
     const user = userOfSession(ctx, c.k, i);
-    const uid = idFor(seed, KEY.user, 0, user);
-    const tenant = tenantOfUser(ctx, user);
+    // Per-session prefix of every message row, and the start of the session's own row:
+    // session_id, tenant_id, user_id.
+    prefix.pos = 0;
+    writeId(prefix, seed, KEY.session, c.k, i);
+    prefix.tab();
+    const tenant = writeUserRef(ctx, prefix, user);
+    const pre = prefix.buf.subarray(0, prefix.pos);
     const bot = (tenant - 1) * ctx.counts.botsPerTenant + 1 + rng.int(ctx.counts.botsPerTenant);
     const provider = providerOfBot(ctx, bot);
     const channel = DIST.channel.pick(rng.next());
     const intent = DIST.intent.pick(rng.next());
     const memory = DIST.memoryType.pick(rng.next());
     const hasSystem = rng.chance(0.08);
-
-    prefix.pos = 0;
-    prefix.uuid(sid[0], sid[1], sid[2], sid[3]);
-    prefix.tab();
-    prefix.int(tenant);
-    prefix.tab();
-    prefix.uuid(uid[0], uid[1], uid[2], uid[3]);
-    prefix.tab();
-    const pre = prefix.buf.subarray(0, prefix.pos);
 
     let t = start;
     let prevRole = 0;
@@ -145,12 +139,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
     nMessages += n;
 
     if (wantSessions) {
-      sw.uuid(sid[0], sid[1], sid[2], sid[3]);
-      sw.tab();
-      sw.int(tenant);
-      sw.tab();
-      sw.uuid(uid[0], uid[1], uid[2], uid[3]);
-      sw.tab();
+      sw.raw(pre);
       sw.int(bot);
       sw.tab();
       sw.raw(E.channel[channel]);

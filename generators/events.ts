@@ -1,6 +1,6 @@
 /** analytics_events: product analytics in time order within each month, monthly partitioned. */
 import { CopyWriter } from './copytext.ts';
-import { DIST, EVENT_TYPES, type GenContext, KEY, sessionNear, writeId, tenantOfUser, userOfSession } from './context.ts';
+import { DIST, EVENT_TYPES, type GenContext, KEY, sessionNear, userOfSession, writeId, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
@@ -32,10 +32,7 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
     }
     w.int(c.first + i + 1);
     w.tab();
-    w.int(tenantOfUser(ctx, user));
-    w.tab();
-    writeId(w, seed, KEY.user, 0, user);
-    w.tab();
+    writeUserRef(ctx, w, user);
     if (sk >= 0) writeId(w, seed, KEY.session, sk, si);
     else w.nil();
     w.tab();

@@ -4,7 +4,7 @@
  * waiting for approval have a pending one. Tasks come in time order over the span.
  */
 import { CopyWriter } from './copytext.ts';
-import { DIST, type GenContext, KEY, idFor, sessionNear, tenantOfUser, userOfSession } from './context.ts';
+import { DIST, type GenContext, KEY, idFor, sessionNear, tenantOfUser, userOfSession, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
@@ -38,8 +38,13 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
     } else {
       user = ctx.userZipf.rank(rng.next());
     }
-    const uid = idFor(seed, KEY.user, 0, user);
-    const tenant = tenantOfUser(ctx, user);
+    // The row starts here (id, tenant_id, user_id): the user's part may come from the cache.
+    let tenant: number;
+    if (wantTasks) {
+      tw.uuid(id[0], id[1], id[2], id[3]);
+      tw.tab();
+      tenant = writeUserRef(ctx, tw, user);
+    } else tenant = tenantOfUser(ctx, user);
     const status = DIST.taskStatus.pick(rng.next());
     const priority = DIST.taskPriority.pick(rng.next());
     const mode = DIST.executionMode.pick(rng.next());
@@ -49,12 +54,6 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
     const done = status >= STATUS.completed;
     const updated = created + rng.logNormal(Math.log(20 * 60_000), 1.5);
     if (wantTasks) {
-      tw.uuid(id[0], id[1], id[2], id[3]);
-      tw.tab();
-      tw.int(tenant);
-      tw.tab();
-      tw.uuid(uid[0], uid[1], uid[2], uid[3]);
-      tw.tab();
       if (session) tw.uuid(session[0], session[1], session[2], session[3]);
       else tw.nil();
       tw.tab();
