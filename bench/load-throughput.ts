@@ -22,6 +22,7 @@ import { qualified } from '../db/quote.ts';
 import { createSchema, dropOwnedSchema } from '../db/schema.ts';
 import { type Target, openTarget, resolveTargetSpec } from '../db/target.ts';
 import { escapeCopyText } from '../generators/copytext.ts';
+import { type CpuShare, type CpuTimes, cpuShare, machineCpuTimes } from './machine-cpu.ts';
 import { type DataParams, GENERATOR_VERSION, type Piece, type RowCounts, chunkPlan, generateChunk, makeContext } from '../generators/index.ts';
 
 interface Figure {
@@ -32,6 +33,27 @@ interface Figure {
   seconds: number;
   /** Message rows per second of the conversation chunks alone (sessions included in their time). */
   messageRowsPerSecond?: number;
+  /** Where the machine's CPU went while Postgres loaded, and this process' share of it (cores). */
+  cpu?: { machine: CpuShare; processCores: number };
+}
+
+/** Start measuring CPU; the returned function ends it. */
+function cpuMeter(): () => { machine: CpuShare; processCores: number } {
+  const m0: CpuTimes = machineCpuTimes();
+  const p0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const p = process.cpuUsage(p0);
+    const seconds = (performance.now() - t0) / 1000;
+    return { machine: cpuShare(m0, machineCpuTimes(), availableParallelism()), processCores: (p.user + p.system) / 1e6 / seconds };
+  };
+}
+
+function cpuLine(f: Figure): string {
+  if (!f.cpu) return '';
+  const { machine: m, processCores } = f.cpu;
+  const c = (x: number) => x.toFixed(2);
+  return `    CPU meanwhile: ${c(m.busy)} of ${m.cores} cores busy (user ${c(m.user)}, system ${c(m.system)}), idle ${c(m.idle)}, I/O wait ${c(m.iowait)}, steal ${c(m.steal)}; this process ${c(processCores)} of them`;
 }
 
 const BLOCK = 1 << 20;
@@ -125,16 +147,18 @@ async function ceiling(target: Target, data: DataParams, jobs: number, files: Ma
     // writeback does not compete with Postgres' own writes.
     execFileSync('sync');
     let bytes = 0;
+    const meter = cpuMeter();
     const t = performance.now();
     await runWorkers(target, jobs, chunkPlan(data), async (client, c) => {
       const n = await loadChunk(client, schema, c, replay(files.get(`${c.group}:${c.k}`) ?? []), {}, () => {});
       bytes += n;
     });
     const seconds = (performance.now() - t) / 1000;
+    const cpu = meter();
     // The very rows (a) generated: count them on the server to be sure they all arrived.
     const r = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${qualified(schema, 'message_history')}`);
     if (Number(r.rows[0].n) !== same.messages) throw new Error(`ceiling loaded ${r.rows[0].n} messages, expected ${same.messages}`);
-    return { what: `(b) ceiling: files replayed via COPY, ${jobs} jobs`, rows: same.rows, messages: same.messages, bytes, seconds };
+    return { what: `(b) ceiling: files replayed via COPY, ${jobs} jobs`, rows: same.rows, messages: same.messages, bytes, seconds, cpu };
   } finally {
     await dropOwnedSchema(admin, schema).catch(() => undefined);
     await admin.end();
@@ -144,11 +168,26 @@ async function ceiling(target: Target, data: DataParams, jobs: number, files: Ma
 /** (c) the real load's data phase, into a fresh schema. */
 async function realLoad(target: Target, data: DataParams, jobs: number): Promise<Figure & { rss: number }> {
   const schema = 'pgscale_bench_load';
-  const s = await load(target, { schema, data, enums: 'smallint', jobs, fresh: true, skipIndexes: true });
+  // CPU over the data phase alone: from its start to the next phase (the VACUUM after it).
+  let meter: (() => Figure['cpu']) | undefined;
+  let cpu: Figure['cpu'];
+  const s = await load(target, {
+    schema,
+    data,
+    enums: 'smallint',
+    jobs,
+    fresh: true,
+    skipIndexes: true,
+    onEvent: (e) => {
+      if (e.type !== 'phase') return;
+      if (e.phase === 'data') meter = cpuMeter();
+      else if (meter && !cpu) cpu = meter();
+    },
+  });
   const admin = await target.connect();
   await dropOwnedSchema(admin, schema);
   await admin.end();
-  return { what: `(c) pgscale load (data phase), ${jobs} jobs`, rows: s.totalRows, messages: s.rows.message_history ?? 0, bytes: s.copyBytes, seconds: s.seconds.data, rss: s.client.peakRssBytes };
+  return { what: `(c) pgscale load (data phase), ${jobs} jobs`, rows: s.totalRows, messages: s.rows.message_history ?? 0, bytes: s.copyBytes, seconds: s.seconds.data, rss: s.client.peakRssBytes, cpu };
 }
 
 /** (d) the naive way: a Faker call per field per row (message rows only). */
@@ -194,10 +233,17 @@ try {
   const files = pregenerate(data, dir);
   const b = await ceiling(target, data, o.jobs, files, a);
   console.log(line(b));
+  console.log(cpuLine(b));
   rmSync(dir, { recursive: true, force: true });
   const c = await realLoad(target, data, o.jobs);
   console.log(line(c));
+  console.log(cpuLine(c));
   console.log(`ratio (c)/(b) = ${(b.seconds / c.seconds).toFixed(2)}   (1.00 = loading as fast as COPY of pre-generated bytes)`);
+  if (b.cpu) {
+    // (c) has to find the generator's CPU somewhere: in what the ceiling left unused, else in Postgres' share.
+    const spare = (b.cpu.machine.cores - b.cpu.machine.busy) * b.seconds;
+    console.log(`the ceiling left ${spare.toFixed(1)} core-seconds unused (idle or I/O wait); the generator needs ${a.seconds.toFixed(1)} (a), so (c) ${spare >= a.seconds ? 'can hide it there' : 'takes the rest from Postgres'}`);
+  }
   console.log(`generator alone: ${(a.messageRowsPerSecond / 1e6).toFixed(2)}M message rows/s on one core (conversation chunks, sessions included); ${(a.rows / a.seconds / 1e6).toFixed(2)}M rows/s over all tables`);
   console.log(`peak RSS of this process during (c): ${(c.rss / 2 ** 20).toFixed(0)} MB (includes the bench's own earlier phases)`);
 } finally {
