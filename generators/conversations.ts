@@ -37,7 +37,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   const mw = new CopyWriter();
   const sw = new CopyWriter();
   const sessionBufs: Buffer[] = [];
-  const prefix = new CopyWriter();
+  const prefix = new CopyWriter(256); // session_id, tenant_id, user_id: < 100 bytes
 
   let budget = c.rows;
   let mass = c.massFrom;
@@ -164,8 +164,10 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
     }
     i++;
   }
-  if (wantMessages && mw.pos > 0) yield { table: 'message_history', buf: mw.take() };
-  if (wantSessions && sw.pos > 0) sessionBufs.push(sw.take());
+  const lastMessages = mw.done();
+  if (lastMessages) yield { table: 'message_history', buf: lastMessages };
+  const lastSessions = sw.done();
+  if (lastSessions) sessionBufs.push(lastSessions);
   for (const buf of sessionBufs) yield { table: 'user_sessions', buf };
   if (wantMessages) counts.message_history = (counts.message_history ?? 0) + nMessages;
   if (wantSessions) counts.user_sessions = (counts.user_sessions ?? 0) + i;

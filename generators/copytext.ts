@@ -4,6 +4,7 @@
  * carriage return escaped. Rows are written byte by byte into large buffers (1 MB), never
  * one string or one write per row.
  */
+import { BufferPool } from './buffer-pool.ts';
 
 /**
  * Escape a value for COPY text. Postgres text cannot hold NUL (U+0000): it is replaced
@@ -78,14 +79,24 @@ export const FLUSH_BYTES = 1 << 20;
 /** Head-room for one row beyond FLUSH_BYTES: rows are far smaller (text pools cap at 16 KB). */
 const ROW_ROOM = 256 << 10;
 
+const FINISHED = Buffer.alloc(0);
+
+/** Every CopyWriter's buffers: the COPY path hands them back once written (db/copy.ts). */
+export const outputBuffers = new BufferPool(FLUSH_BYTES + ROW_ROOM, 32);
+
 /** Writes COPY text rows into 1 MB buffers; `full` says when to hand one over with take(). */
 export class CopyWriter {
-  buf: Buffer = Buffer.allocUnsafe(FLUSH_BYTES + ROW_ROOM);
+  buf: Buffer;
   pos = 0;
   /** Bytes handed over so far. */
   bytesOut = 0;
   private lastMinute = NaN;
   private readonly minuteBytes: Buffer = Buffer.alloc(17);
+
+  /** @param capacity bytes of a small private buffer (for a prefix built once and copied); default: a pooled output buffer */
+  constructor(capacity?: number) {
+    this.buf = capacity === undefined ? outputBuffers.acquire() : Buffer.allocUnsafe(capacity);
+  }
 
   /** True once the current buffer should be handed over. */
   get full(): boolean {
@@ -96,7 +107,20 @@ export class CopyWriter {
   take(): Buffer {
     const out = this.buf.subarray(0, this.pos);
     this.bytesOut += this.pos;
-    this.buf = Buffer.allocUnsafe(FLUSH_BYTES + ROW_ROOM);
+    this.buf = outputBuffers.acquire();
+    this.pos = 0;
+    return out;
+  }
+
+  /**
+   * Hand over the rest, or undefined when nothing is left (its buffer goes straight back
+   * to the pool), and take no new buffer: the writer is finished and writes nothing more.
+   */
+  done(): Buffer | undefined {
+    const out = this.pos > 0 ? this.buf.subarray(0, this.pos) : undefined;
+    if (!out) outputBuffers.release(this.buf);
+    this.bytesOut += this.pos;
+    this.buf = FINISHED;
     this.pos = 0;
     return out;
   }

@@ -46,6 +46,7 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
     w.nl();
     if (w.full) yield { table: 'analytics_events', buf: w.take() };
   }
-  if (w.pos) yield { table: 'analytics_events', buf: w.take() };
+  const last = w.done();
+  if (last) yield { table: 'analytics_events', buf: last };
   counts.analytics_events = (counts.analytics_events ?? 0) + c.rows;
 }

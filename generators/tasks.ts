@@ -118,8 +118,10 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
       approvals++;
     }
   }
-  if (wantTasks && tw.pos) yield { table: 'auto_tasks', buf: tw.take() };
-  if (wantApprovals && aw.pos) approvalBufs.push(aw.take());
+  const lastTasks = tw.done();
+  if (lastTasks) yield { table: 'auto_tasks', buf: lastTasks };
+  const lastApprovals = aw.done();
+  if (lastApprovals) approvalBufs.push(lastApprovals);
   for (const buf of approvalBufs) yield { table: 'task_approvals', buf };
   if (wantTasks) counts.auto_tasks = (counts.auto_tasks ?? 0) + c.rows;
   if (wantApprovals) counts.task_approvals = (counts.task_approvals ?? 0) + approvals;

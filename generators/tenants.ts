@@ -83,6 +83,7 @@ export function* tenants(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableNam
     w.nl();
     if (w.full) yield { table: 'bots', buf: w.take() };
   }
-  if (w.pos) yield { table: 'bots', buf: w.take() };
+  const last = w.done();
+  if (last) yield { table: 'bots', buf: last };
   if (tables.has('bots')) counts.bots = ctx.counts.tenants * per;
 }

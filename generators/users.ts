@@ -43,6 +43,7 @@ export function* users(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
     w.nl();
     if (w.full) yield { table: 'users', buf: w.take() };
   }
-  if (w.pos) yield { table: 'users', buf: w.take() };
+  const last = w.done();
+  if (last) yield { table: 'users', buf: last };
   counts.users = (counts.users ?? 0) + c.rows;
 }
