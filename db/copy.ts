@@ -5,8 +5,10 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { type CopyStreamQuery, from as copyFrom } from 'pg-copy-streams';
+import { outputBuffers } from '../generators/copytext.ts';
 import type { Chunk, Piece, RowCounts } from '../generators/index.ts';
 import { TABLES } from '../generators/index.ts';
 import { qualified, quoteIdent } from './quote.ts';
@@ -14,6 +16,41 @@ import { qualified, quoteIdent } from './quote.ts';
 /** COPY statement for a generated table, with its encoder's column order. */
 export function copySql(schema: string, table: keyof typeof TABLES): string {
   return `COPY ${qualified(schema, table)} (${TABLES[table].columns.map(quoteIdent).join(', ')}) FROM STDIN`;
+}
+
+/** The part of pg-copy-streams 7's CopyStreamQuery (copy-from.js) that recycling replaces. */
+interface FlushingCopy {
+  flushChunk?: (chunk: Buffer) => boolean;
+  connection?: { stream: NodeJS.WritableStream & { write(b: Uint8Array, cb?: (err?: Error | null) => void): boolean } };
+}
+
+/** Longest stretch of generating before other work on the event loop gets a turn. */
+const SLICE_MS = 2;
+
+const COPY_DATA = 0x64; // 'd': CopyData (https://www.postgresql.org/docs/current/protocol-message-formats.html)
+
+/**
+ * COPY FROM STDIN whose data buffers go back to the writers' pool once the socket has
+ * written them to the kernel: pg-copy-streams writes each chunk in flushChunk() with
+ * connection.stream.write(chunk) and keeps no reference after it, so that write's
+ * callback is the one moment nothing reads the buffer any more. Where flushChunk is
+ * missing (another pg-copy-streams), buffers are simply not recycled.
+ */
+export function recyclingCopyFrom(sql: string): CopyStreamQuery {
+  const q = copyFrom(sql);
+  const f = q as unknown as FlushingCopy;
+  if (typeof f.flushChunk !== 'function') return q;
+  f.flushChunk = function (this: FlushingCopy, chunk: Buffer): boolean {
+    const socket = this.connection!.stream;
+    const header = Buffer.allocUnsafe(5);
+    header[0] = COPY_DATA;
+    header.writeUInt32BE(chunk.length + 4, 1); // the length counts itself
+    socket.write(header);
+    return socket.write(chunk, (err) => {
+      if (!err) outputBuffers.release(chunk);
+    });
+  };
+  return q;
 }
 
 /**
@@ -26,19 +63,28 @@ export async function copyPieces(client: pg.Client, schema: string, pieces: Iter
   while (!next.done) {
     const table = next.value.table;
     const source = Readable.from(
-      (function* () {
+      (async function* () {
+        let slice = performance.now();
         while (!next.done && next.value.table === table) {
           const buf = next.value.buf;
           bytes += buf.length;
           onBytes(buf.length);
           yield buf;
+          // A loopback socket takes ~30 MB before it pushes back (tcp_rmem autotuning),
+          // so generating could hold the event loop for 100 ms at a time: the other
+          // connections' writes, the sockets' write callbacks (which recycle buffers) and
+          // progress all waited. Let them run every few milliseconds.
+          if (performance.now() - slice > SLICE_MS) {
+            await yieldToLoop();
+            slice = performance.now();
+          }
           next = pieces.next();
         }
       })(),
       { objectMode: false, highWaterMark: 1 << 20 },
     );
     // pg-copy-streams README: pipeline(source, client.query(copyFrom(sql))), one COPY per client at a time.
-    await pipeline(source, client.query(copyFrom(copySql(schema, table))));
+    await pipeline(source, client.query(recyclingCopyFrom(copySql(schema, table))));
   }
   return bytes;
 }
