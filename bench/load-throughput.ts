@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { parseInteger, parseScale } from '../cli/options.ts';
 import { loadChunk } from '../db/copy.ts';
 import { runWorkers } from '../db/workers.ts';
@@ -21,7 +22,7 @@ import { load } from '../db/load.ts';
 import { qualified } from '../db/quote.ts';
 import { createSchema, dropOwnedSchema } from '../db/schema.ts';
 import { type Target, openTarget, resolveTargetSpec } from '../db/target.ts';
-import { escapeCopyText } from '../generators/copytext.ts';
+import { FLUSH_BYTES, escapeCopyText, outputBuffers } from '../generators/copytext.ts';
 import { type CpuShare, type CpuTimes, cpuShare, machineCpuTimes } from './machine-cpu.ts';
 import { type DataParams, GENERATOR_VERSION, type Piece, type RowCounts, chunkPlan, generateChunk, makeContext } from '../generators/index.ts';
 
@@ -34,29 +35,39 @@ interface Figure {
   /** Message rows per second of the conversation chunks alone (sessions included in their time). */
   messageRowsPerSecond?: number;
   /** Where the machine's CPU went while Postgres loaded, and this process' share of it (cores). */
-  cpu?: { machine: CpuShare; processCores: number };
+  cpu?: ProcessCpu;
+}
+
+interface ProcessCpu {
+  machine: CpuShare;
+  /** This process' CPU in cores, and its user and system parts. */
+  processCores: number;
+  processUser: number;
+  processSystem: number;
 }
 
 /** Start measuring CPU; the returned function ends it. */
-function cpuMeter(): () => { machine: CpuShare; processCores: number } {
+function cpuMeter(): () => ProcessCpu {
   const m0: CpuTimes = machineCpuTimes();
   const p0 = process.cpuUsage();
   const t0 = performance.now();
   return () => {
     const p = process.cpuUsage(p0);
     const seconds = (performance.now() - t0) / 1000;
-    return { machine: cpuShare(m0, machineCpuTimes(), availableParallelism()), processCores: (p.user + p.system) / 1e6 / seconds };
+    const cores = (us: number) => us / 1e6 / seconds;
+    return { machine: cpuShare(m0, machineCpuTimes(), availableParallelism()), processCores: cores(p.user + p.system), processUser: cores(p.user), processSystem: cores(p.system) };
   };
 }
 
 function cpuLine(f: Figure): string {
   if (!f.cpu) return '';
-  const { machine: m, processCores } = f.cpu;
+  const { machine: m, processCores, processUser, processSystem } = f.cpu;
   const c = (x: number) => x.toFixed(2);
-  return `    CPU meanwhile: ${c(m.busy)} of ${m.cores} cores busy (user ${c(m.user)}, system ${c(m.system)}), idle ${c(m.idle)}, I/O wait ${c(m.iowait)}, steal ${c(m.steal)}; this process ${c(processCores)} of them`;
+  return `    CPU meanwhile: ${c(m.busy)} of ${m.cores} cores busy (user ${c(m.user)}, system ${c(m.system)}), idle ${c(m.idle)}, I/O wait ${c(m.iowait)}, steal ${c(m.steal)}; this process ${c(processCores)} of them (user ${c(processUser)}, system ${c(processSystem)})`;
 }
 
-const BLOCK = 1 << 20;
+/** Bytes a replayed piece holds: what the generator hands over. */
+const BLOCK = FLUSH_BYTES;
 
 function line(f: Figure): string {
   return [
@@ -119,15 +130,22 @@ function pregenerate(data: DataParams, dir: string): Map<string, Array<{ table: 
   return files;
 }
 
-/** Read a chunk's files back as pieces, 1 MB at a time (what the generator would have yielded). */
+/**
+ * Read a chunk's files back as pieces, 1 MB at a time (what the generator would have
+ * yielded), into the writers' pooled buffers: the COPY path recycles them as it does the
+ * generator's, so the ceiling pays no more for its buffers than the load does.
+ */
 function* replay(parts: Array<{ table: Piece['table']; file: string }>): Generator<Piece> {
   for (const { table, file } of parts) {
     const fd = openSync(file, 'r');
     try {
       for (;;) {
-        const buf = Buffer.allocUnsafe(BLOCK);
+        const buf = outputBuffers.acquire();
         const n = readSync(fd, buf, 0, BLOCK, null);
-        if (n === 0) break;
+        if (n === 0) {
+          outputBuffers.release(buf);
+          break;
+        }
         yield { table, buf: buf.subarray(0, n) };
       }
     } finally {
@@ -145,7 +163,7 @@ async function ceiling(target: Target, data: DataParams, jobs: number, files: Ma
     await createSchema(admin, schema, { ...data, enums: 'smallint', generatorVersion: GENERATOR_VERSION });
     // The files were just written: let the kernel flush them before timing, so their
     // writeback does not compete with Postgres' own writes.
-    execFileSync('sync');
+    await settled(admin);
     let bytes = 0;
     const meter = cpuMeter();
     const t = performance.now();
@@ -165,9 +183,31 @@ async function ceiling(target: Target, data: DataParams, jobs: number, files: Ma
   }
 }
 
+/**
+ * Start a timed phase from the same state as the other: the kernel's dirty pages written
+ * (sync) and a CHECKPOINT, so neither phase pays for the one before it (the ceiling
+ * writes ~9 GB of data and WAL at 10m, enough to start a checkpoint inside the load).
+ */
+async function settled(admin: pg.Client): Promise<void> {
+  execFileSync('sync');
+  try {
+    await admin.query('CHECKPOINT');
+  } catch (err) {
+    // CHECKPOINT needs superuser or pg_checkpoint (PostgreSQL 15+): without it, say so and go on.
+    if ((err as { code?: string }).code !== '42501') throw err;
+    console.log('note: this role may not CHECKPOINT (grant pg_checkpoint): a phase may pay for the writes of the one before it');
+  }
+}
+
 /** (c) the real load's data phase, into a fresh schema. */
 async function realLoad(target: Target, data: DataParams, jobs: number): Promise<Figure & { rss: number }> {
   const schema = 'pgscale_bench_load';
+  const admin = await target.connect();
+  try {
+    await settled(admin);
+  } finally {
+    await admin.end();
+  }
   // CPU over the data phase alone: from its start to the next phase (the VACUUM after it).
   let meter: (() => Figure['cpu']) | undefined;
   let cpu: Figure['cpu'];
@@ -184,9 +224,9 @@ async function realLoad(target: Target, data: DataParams, jobs: number): Promise
       else if (meter && !cpu) cpu = meter();
     },
   });
-  const admin = await target.connect();
-  await dropOwnedSchema(admin, schema);
-  await admin.end();
+  const after = await target.connect();
+  await dropOwnedSchema(after, schema);
+  await after.end();
   return { what: `(c) pgscale load (data phase), ${jobs} jobs`, rows: s.totalRows, messages: s.rows.message_history ?? 0, bytes: s.copyBytes, seconds: s.seconds.data, rss: s.client.peakRssBytes, cpu };
 }
 
