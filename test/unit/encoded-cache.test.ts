@@ -27,6 +27,17 @@ test('EncodedCache misses, hits, and lets a colliding key evict the older one', 
   assert.is(w.take().toString(), 'twenty-one');
 });
 
+test('EncodedCache writes only the value into a buffer with no room for a whole slot', () => {
+  const cache = new EncodedCache(2, 32);
+  const big = new CopyWriter();
+  big.text('abc');
+  cache.store(big, 1, 0, 7);
+  const small = new CopyWriter(5);
+  small.text('xy');
+  assert.is(cache.copyTo(small, 1), 7);
+  assert.is(small.buf.toString('latin1', 0, small.pos), 'xyabc');
+});
+
 test('writeUserRef writes tenant and user id exactly as computed afresh, cached or not', () => {
   const ctx = makeContext({ scale: 400_000, seed: 5, months: 2 }, 'smallint');
   const rng = new Rng(5, 5);
