@@ -205,29 +205,27 @@ async function realLoad(target: Target, data: DataParams, jobs: number): Promise
   const admin = await target.connect();
   try {
     await settled(admin);
+    // CPU over the data phase alone: from its start to the next phase (the VACUUM after it).
+    let meter: (() => Figure['cpu']) | undefined;
+    let cpu: Figure['cpu'];
+    const s = await load(target, {
+      schema,
+      data,
+      enums: 'smallint',
+      jobs,
+      fresh: true,
+      skipIndexes: true,
+      onEvent: (e) => {
+        if (e.type !== 'phase') return;
+        if (e.phase === 'data') meter = cpuMeter();
+        else if (meter && !cpu) cpu = meter();
+      },
+    });
+    await dropOwnedSchema(admin, schema);
+    return { what: `(c) pgscale load (data phase), ${jobs} jobs`, rows: s.totalRows, messages: s.rows.message_history ?? 0, bytes: s.copyBytes, seconds: s.seconds.data, rss: s.client.peakRssBytes, cpu };
   } finally {
     await admin.end();
   }
-  // CPU over the data phase alone: from its start to the next phase (the VACUUM after it).
-  let meter: (() => Figure['cpu']) | undefined;
-  let cpu: Figure['cpu'];
-  const s = await load(target, {
-    schema,
-    data,
-    enums: 'smallint',
-    jobs,
-    fresh: true,
-    skipIndexes: true,
-    onEvent: (e) => {
-      if (e.type !== 'phase') return;
-      if (e.phase === 'data') meter = cpuMeter();
-      else if (meter && !cpu) cpu = meter();
-    },
-  });
-  const after = await target.connect();
-  await dropOwnedSchema(after, schema);
-  await after.end();
-  return { what: `(c) pgscale load (data phase), ${jobs} jobs`, rows: s.totalRows, messages: s.rows.message_history ?? 0, bytes: s.copyBytes, seconds: s.seconds.data, rss: s.client.peakRssBytes, cpu };
 }
 
 /** (d) the naive way: a Faker call per field per row (message rows only). */
