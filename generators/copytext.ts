@@ -57,21 +57,21 @@ function dayBytes(day: number): Uint8Array {
   return b;
 }
 
-// Module-level helpers, not closures: tsx wraps every closure creation in a naming
-// helper (esbuild keepNames), which cost 10 % of the generator's time in a profile.
-function hex4(buf: Buffer, p: number, x: number): number {
-  let i = (x >>> 8) * 2;
-  buf[p] = HEX[i];
-  buf[p + 1] = HEX[i + 1];
-  i = (x & 255) * 2;
-  buf[p + 2] = HEX[i];
-  buf[p + 3] = HEX[i + 1];
-  return p + 4;
-}
+// Hex digits of every 16-bit value as one little-endian word (256 KiB): a UUID is eight
+// 32-bit stores instead of 32 byte stores and 32 table reads (35 → 20 ns a UUID, measured
+// on Node 20).
+const HEX4 = new Uint32Array(65536);
+for (let i = 0; i < 65536; i++) HEX4[i] = HEX[(i >>> 8) * 2] | (HEX[(i >>> 8) * 2 + 1] << 8) | (HEX[(i & 255) * 2] << 16) | (HEX[(i & 255) * 2 + 1] << 24);
+// `:SS.` for each second and `mmm+` for each millisecond, as little-endian words.
+const SECOND = new Uint32Array(60);
+for (let i = 0; i < 60; i++) SECOND[i] = 58 | (DIGITS2[2 * i] << 8) | (DIGITS2[2 * i + 1] << 16) | (46 << 24);
+const MILLI = new Uint32Array(1000);
+for (let i = 0; i < 1000; i++) MILLI[i] = (48 + Math.floor(i / 100)) | (DIGITS2[2 * (i % 100)] << 8) | (DIGITS2[2 * (i % 100) + 1] << 16) | (43 << 24);
+const ZEROS = 48 | (48 << 8); // `00`
 
-function hex8(buf: Buffer, p: number, x: number): number {
-  hex4(buf, p, x >>> 16);
-  return hex4(buf, p + 4, x & 0xffff);
+/** A DataView of a buffer: unaligned 16- and 32-bit stores, which TurboFan inlines. */
+function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 /** Size of one output buffer handed to COPY. */
@@ -80,6 +80,7 @@ export const FLUSH_BYTES = 1 << 20;
 const ROW_ROOM = 256 << 10;
 
 const FINISHED = Buffer.alloc(0);
+const FINISHED_VIEW = viewOf(FINISHED);
 
 /** Every CopyWriter's buffers: the COPY path hands them back once written (db/copy.ts). */
 export const outputBuffers = new BufferPool(FLUSH_BYTES + ROW_ROOM, 32);
@@ -87,15 +88,25 @@ export const outputBuffers = new BufferPool(FLUSH_BYTES + ROW_ROOM, 32);
 /** Writes COPY text rows into 1 MB buffers; `full` says when to hand one over with take(). */
 export class CopyWriter {
   buf: Buffer;
+  /** A view of buf for word-sized stores (kept in step with buf). */
+  view: DataView;
   pos = 0;
   /** Bytes handed over so far. */
   bytesOut = 0;
   private lastMinute = NaN;
-  private readonly minuteBytes: Buffer = Buffer.alloc(17);
+  private lastDay = NaN;
+  /** `DD ` of lastDay. */
+  private dayDigits = 0;
+  // `YYYY-MM-DD HH:MM` of lastMinute as four little-endian words.
+  private minute0 = 0;
+  private minute1 = 0;
+  private minute2 = 0;
+  private minute3 = 0;
 
   /** @param capacity bytes of a small private buffer (for a prefix built once and copied); default: a pooled output buffer */
   constructor(capacity?: number) {
     this.buf = capacity === undefined ? outputBuffers.acquire() : Buffer.allocUnsafe(capacity);
+    this.view = viewOf(this.buf);
   }
 
   /** True once the current buffer should be handed over. */
@@ -108,6 +119,7 @@ export class CopyWriter {
     const out = this.buf.subarray(0, this.pos);
     this.bytesOut += this.pos;
     this.buf = outputBuffers.acquire();
+    this.view = viewOf(this.buf);
     this.pos = 0;
     return out;
   }
@@ -121,6 +133,7 @@ export class CopyWriter {
     if (!out) outputBuffers.release(this.buf);
     this.bytesOut += this.pos;
     this.buf = FINISHED;
+    this.view = FINISHED_VIEW;
     this.pos = 0;
     return out;
   }
@@ -191,58 +204,58 @@ export class CopyWriter {
     b = ((b & 0xffff0fff) | 0x00004000) >>> 0;
     c = ((c & 0x3fffffff) | 0x80000000) >>> 0;
     const buf = this.buf;
-    let p = this.pos;
-    p = hex8(buf, p, a);
-    buf[p++] = 45;
-    p = hex4(buf, p, b >>> 16);
-    buf[p++] = 45;
-    p = hex4(buf, p, b & 0xffff);
-    buf[p++] = 45;
-    p = hex4(buf, p, c >>> 16);
-    buf[p++] = 45;
-    p = hex4(buf, p, c & 0xffff);
-    this.pos = hex8(buf, p, d);
+    const v = this.view;
+    const p = this.pos;
+    v.setUint32(p, HEX4[a >>> 16], true);
+    v.setUint32(p + 4, HEX4[a & 0xffff], true);
+    buf[p + 8] = 45;
+    v.setUint32(p + 9, HEX4[b >>> 16], true);
+    buf[p + 13] = 45;
+    v.setUint32(p + 14, HEX4[b & 0xffff], true);
+    buf[p + 18] = 45;
+    v.setUint32(p + 19, HEX4[c >>> 16], true);
+    buf[p + 23] = 45;
+    v.setUint32(p + 24, HEX4[c & 0xffff], true);
+    v.setUint32(p + 28, HEX4[d >>> 16], true);
+    v.setUint32(p + 32, HEX4[d & 0xffff], true);
+    this.pos = p + 36;
   }
 
   /** A timestamptz from epoch milliseconds: `YYYY-MM-DD HH:MM:SS.mmm+00`. */
   timestamp(ms: number): void {
     ms = Math.floor(ms);
     const minute = Math.floor(ms / 60_000);
-    const rest = ms - minute * 60_000;
-    const buf = this.buf;
     // Consecutive rows mostly fall in the same minute (events ~10 a minute at 10m, a
-    // session's turns seconds apart): keep `YYYY-MM-DD HH:MM:` at hand.
-    const head = this.minuteBytes;
-    if (minute !== this.lastMinute) {
-      this.lastMinute = minute;
-      const day = Math.floor(minute / 1440);
-      const date = dayBytes(day);
-      for (let i = 0; i < 10; i++) head[i] = date[i];
-      const inDay = minute - day * 1440;
-      const h = Math.floor(inDay / 60);
-      const m = inDay - h * 60;
-      head[10] = 32;
-      head[11] = DIGITS2[2 * h];
-      head[12] = DIGITS2[2 * h + 1];
-      head[13] = 58;
-      head[14] = DIGITS2[2 * m];
-      head[15] = DIGITS2[2 * m + 1];
-      head[16] = 58;
-    }
-    buf.set(head, this.pos);
-    let p = this.pos + 17;
+    // session's turns seconds apart): keep `YYYY-MM-DD HH:MM` at hand as four words.
+    if (minute !== this.lastMinute) this.setMinute(minute);
+    const v = this.view;
+    const p = this.pos;
+    v.setUint32(p, this.minute0, true);
+    v.setUint32(p + 4, this.minute1, true);
+    v.setUint32(p + 8, this.minute2, true);
+    v.setUint32(p + 12, this.minute3, true);
+    const rest = ms - minute * 60_000;
     const s = Math.floor(rest / 1000);
-    const milli = rest - s * 1000;
-    const centi = milli % 100;
-    buf[p++] = DIGITS2[2 * s];
-    buf[p++] = DIGITS2[2 * s + 1];
-    buf[p++] = 46;
-    buf[p++] = 48 + ((milli - centi) / 100);
-    buf[p++] = DIGITS2[2 * centi];
-    buf[p++] = DIGITS2[2 * centi + 1];
-    buf[p++] = 43; // +00
-    buf[p++] = 48;
-    buf[p++] = 48;
-    this.pos = p;
+    v.setUint32(p + 16, SECOND[s], true); // `:SS.`
+    v.setUint32(p + 20, MILLI[rest - s * 1000], true); // `mmm+`
+    v.setUint16(p + 24, ZEROS, true);
+    this.pos = p + 26;
+  }
+
+  private setMinute(minute: number): void {
+    this.lastMinute = minute;
+    const day = Math.floor(minute / 1440);
+    if (day !== this.lastDay) {
+      this.lastDay = day;
+      const date = dayBytes(day); // YYYY-MM-DD
+      this.minute0 = date[0] | (date[1] << 8) | (date[2] << 16) | (date[3] << 24);
+      this.minute1 = date[4] | (date[5] << 8) | (date[6] << 16) | (date[7] << 24);
+      this.dayDigits = date[8] | (date[9] << 8) | (32 << 16);
+    }
+    const inDay = minute - day * 1440;
+    const h = Math.floor(inDay / 60);
+    const m = inDay - h * 60;
+    this.minute2 = this.dayDigits | (DIGITS2[2 * h] << 24);
+    this.minute3 = DIGITS2[2 * h + 1] | (58 << 8) | (DIGITS2[2 * m] << 16) | (DIGITS2[2 * m + 1] << 24);
   }
 }
