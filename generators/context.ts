@@ -91,8 +91,8 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     monthChunks,
     userZipf: new Zipf(counts.users, SKEW.users),
     tenantZipf: new Zipf(counts.tenants, SKEW.tenants),
-    // 2^16 slots × 64 bytes (a 4 MiB arena and its views): at 100m the 65,536 busiest of 2.5 M users are ~80 % of references.
-    userRefs: new EncodedCache(16, 64),
+    // 2^16 slots of 64 bytes (a 4 MiB arena): at 100m the 65,536 busiest of 2.5 M users are ~80 % of references.
+    userRefs: new EncodedCache(16, 52),
     monthClock(m) {
       let c = clocks.get(m);
       if (!c) {
