@@ -16,15 +16,16 @@ export function zipfRank(u: number, n: number, s: number): number {
   return Math.min(n - 1, Math.max(0, Math.floor(x)));
 }
 
-/** Cells of Zipf's lookup table: 2^18 (1 MiB), enough to answer ~80 % of user draws at 100m. */
+/** Cells of Zipf's lookup table: 2^18 (512 KiB of uint16), enough to answer ~80 % of user draws at 100m. */
 const ZIPF_CELLS_LOG2 = 18;
 const ZIPF_CELLS = 1 << ZIPF_CELLS_LOG2;
+const NO_RANK = 0xffff;
 
 /**
  * zipfRank with its constants computed once, and a lookup table in front of it: a
  * profile showed Math.pow at 8 % of the generator. Cell i of the table covers the
  * uniforms [i, i + 1) / 2^18; where every uniform of a cell maps to one rank (the popular
- * ranks, which most draws land on) the table holds it, elsewhere -1 and the closed form
+ * ranks, which most draws land on) the table holds it, elsewhere NO_RANK and the closed form
  * decides. The result is exactly the closed form's for every uniform that is a multiple
  * of 2^-32 (every Rng draw and hash01 value).
  */
@@ -33,14 +34,14 @@ export class Zipf {
   private readonly c: number;
   private readonly inv: number;
   private readonly harmonic: boolean;
-  private readonly table: Int32Array;
+  private readonly table: Uint16Array;
 
   constructor(n: number, s: number) {
     this.n = n;
     this.harmonic = Math.abs(s - 1) < 1e-9;
     this.c = this.harmonic ? Math.log(n + 1) : Math.pow(n + 1, 1 - s) - 1;
     this.inv = this.harmonic ? 0 : 1 / (1 - s);
-    this.table = new Int32Array(ZIPF_CELLS); // all rank 0: right as it stands for n <= 1
+    this.table = new Uint16Array(ZIPF_CELLS); // all rank 0: right as it stands for n <= 1
     if (n <= 1) return;
     // The uniforms the generators draw are multiples of 2^-32: the last one of cell i is
     // (i + 1) / 2^18 - 2^-32. A margin of 1e-9 keeps a rank boundary that falls inside
@@ -51,7 +52,7 @@ export class Zipf {
       const xHi = this.x((i + 1) / ZIPF_CELLS - last);
       const margin = 1e-9 * Math.max(1, xHi);
       const r = this.clamp(Math.floor(xLo - margin));
-      this.table[i] = r === this.clamp(Math.floor(xHi + margin)) ? r : -1;
+      this.table[i] = r < NO_RANK && r === this.clamp(Math.floor(xHi + margin)) ? r : NO_RANK;
       xLo = this.x((i + 1) / ZIPF_CELLS);
     }
   }
@@ -59,7 +60,7 @@ export class Zipf {
   /** The rank in [0, n) for a uniform u in [0, 1). */
   rank(u: number): number {
     const r = this.table[Math.floor(u * ZIPF_CELLS)];
-    return r >= 0 ? r : this.exact(u);
+    return r !== NO_RANK ? r : this.exact(u);
   }
 
   /** The closed form (what the table caches). */
