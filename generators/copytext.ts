@@ -69,6 +69,15 @@ const MILLI = new Uint32Array(1000);
 for (let i = 0; i < 1000; i++) MILLI[i] = (48 + Math.floor(i / 100)) | (DIGITS2[2 * (i % 100)] << 8) | (DIGITS2[2 * (i % 100) + 1] << 16) | (43 << 24);
 const ZEROS = 48 | (48 << 8); // `00`
 
+/** Decimal digits of a non-negative integer below 2^53. */
+function digitCount(n: number): number {
+  if (n < 1e4) return n < 10 ? 1 : n < 100 ? 2 : n < 1e3 ? 3 : 4;
+  if (n < 1e8) return n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : 8;
+  let len = 8;
+  for (let t = Math.floor(n / 1e8); t > 0; t = Math.floor(t / 10)) len++;
+  return len;
+}
+
 /** A DataView of a buffer: unaligned 16- and 32-bit stores, which TurboFan inlines. */
 function viewOf(buf: Buffer): DataView {
   return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -184,10 +193,25 @@ export class CopyWriter {
       buf[this.pos++] = 48 + n;
       return;
     }
-    let len = 0;
-    for (let t = n; t > 0; t = Math.floor(t / 10)) len++;
-    let p = this.pos + len;
+    let p = this.pos + digitCount(n);
     this.pos = p;
+    // Two digits a step; below 2^31 with int32 division (`| 0`), which is what most
+    // values are (ids, counts), and Math.floor above.
+    if (n < 2147483648) {
+      let m = n | 0;
+      while (m >= 100) {
+        const q = (m / 100) | 0;
+        const r = (m - q * 100) << 1;
+        buf[--p] = DIGITS2[r + 1];
+        buf[--p] = DIGITS2[r];
+        m = q;
+      }
+      if (m >= 10) {
+        buf[--p] = DIGITS2[(m << 1) + 1];
+        buf[--p] = DIGITS2[m << 1];
+      } else buf[--p] = 48 + m;
+      return;
+    }
     while (n > 0) {
       const q = Math.floor(n / 10);
       buf[--p] = 48 + (n - q * 10);

@@ -48,6 +48,24 @@ test('CopyWriter writes uuids, integers, booleans, NULL and timestamps in COPY t
   );
 });
 
+test('integers are written as their decimal digits, at every length and around 2^31', () => {
+  const edges = [9, 10, 99, 100, 999, 1e4 - 1, 1e4, 1e8 - 1, 1e8, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 1e15, 2 ** 53 - 1];
+  const w = new CopyWriter();
+  for (const n of [...edges, ...edges.map((e) => -e)]) {
+    w.pos = 0;
+    w.int(n);
+    assert.is(w.buf.toString('latin1', 0, w.pos), String(n));
+  }
+  fc.assert(
+    fc.property(fc.maxSafeInteger(), fc.integer({ min: 0, max: 15 }), (n, shift) => {
+      const v = Math.trunc(n / 10 ** shift); // every length of number, not mostly 16 digits
+      w.pos = 0;
+      w.int(v);
+      return w.buf.toString('latin1', 0, w.pos) === String(v);
+    }),
+  );
+});
+
 test('timestamps format like the server for any millisecond', () => {
   fc.assert(
     fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }), (ms) => {
