@@ -8,6 +8,7 @@
 import { CopyWriter } from './copytext.ts';
 import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, providerOfBot, userOfSession, writeId, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
+import { LogNormal } from './distributions.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
 
@@ -17,8 +18,10 @@ export const SESSION_LENGTH = { mu: 2.0, sigma: 1.0 } as const;
 const MEAN_LENGTH = Math.exp(SESSION_LENGTH.mu + SESSION_LENGTH.sigma ** 2 / 2) + 0.5;
 
 const ROLE = { user: 1, assistant: 2, system: 3, tool: 4, episodic: 9, compact: 10 } as const;
-const LN_ASSISTANT_LATENCY = Math.log(4_000); // ms
-const LN_USER_THINK = Math.log(45_000); // ms
+const SESSION_LENGTH_DIST = new LogNormal(SESSION_LENGTH.mu, SESSION_LENGTH.sigma);
+/** Time an assistant takes to answer (median 4 s) and a user to write back (median 45 s), in ms. */
+const ASSISTANT_LATENCY = new LogNormal(Math.log(4_000), 0.7);
+const USER_THINK = new LogNormal(Math.log(45_000), 1.1);
 
 /**
  * Generate conversation chunk c. Yields message_history buffers as they fill, then the
@@ -51,7 +54,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
     // still left, so a chunk's sessions fill its time slice without bunching at its end.
     mass += rng.exponential((c.massTo - mass) / (budget / MEAN_LENGTH + 1));
     const start = clock.at(Math.min(mass, c.massTo - 1e-12));
-    let n = Math.floor(rng.logNormal(SESSION_LENGTH.mu, SESSION_LENGTH.sigma)) + 1;
+    let n = Math.floor(SESSION_LENGTH_DIST.at(rng.next())) + 1;
     if (n > MAX_MESSAGES_PER_SESSION) n = MAX_MESSAGES_PER_SESSION;
     if (n > budget) n = budget;
     budget -= n;
@@ -87,10 +90,10 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
       if (j > 0) {
         t +=
           prevRole === ROLE.assistant
-            ? rng.logNormal(LN_USER_THINK, 1.1)
+            ? USER_THINK.at(rng.next())
             : prevRole === ROLE.tool
               ? 500 + rng.next() * 2500
-              : rng.logNormal(LN_ASSISTANT_LATENCY, 0.7);
+              : ASSISTANT_LATENCY.at(rng.next());
       }
       prevRole = role;
       if (t > lastMs) t = lastMs;

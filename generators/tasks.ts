@@ -6,11 +6,15 @@
 import { CopyWriter } from './copytext.ts';
 import { DIST, type GenContext, KEY, idFor, sessionNear, tenantOfUser, userOfSession, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
+import { LogNormal } from './distributions.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
 
 const HOUR = 3_600_000;
 const STATUS = { waitingApproval: 4, completed: 5, failed: 6, cancelled: 7 } as const;
+/** A task's last update after its creation (median 20 min), and an approval's decision (median 2 h), in ms. */
+const TIME_TO_UPDATE = new LogNormal(Math.log(20 * 60_000), 1.5);
+const TIME_TO_DECIDE = new LogNormal(Math.log(2 * HOUR), 1.2);
 
 /** Generate tasks [c.first, c.first + c.rows) and their approvals. */
 export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts): Generator<Piece> {
@@ -52,7 +56,7 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
     const intent = DIST.taskIntent.pick(rng.next());
     const title = rng.int(pools.taskTitles.length);
     const done = status >= STATUS.completed;
-    const updated = created + rng.logNormal(Math.log(20 * 60_000), 1.5);
+    const updated = created + TIME_TO_UPDATE.at(rng.next());
     if (wantTasks) {
       if (session) tw.uuid(session[0], session[1], session[2], session[3]);
       else tw.nil();
@@ -87,7 +91,7 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
       const decision = pending ? 0 : DIST.approvalDecision.pick(rng.next());
       const approver = rng.chance(0.8) ? idFor(seed, KEY.user, 0, ctx.userZipf.rank(rng.next())) : undefined;
       const reason = rng.chance(0.5) ? rng.int(pools.reasons.length) : -1;
-      const decidedAfter = rng.logNormal(Math.log(2 * HOUR), 1.2);
+      const decidedAfter = TIME_TO_DECIDE.at(rng.next());
       if (wantApprovals) {
         const aid = idFor(seed, KEY.approval, c.k, i);
         aw.uuid(aid[0], aid[1], aid[2], aid[3]);
