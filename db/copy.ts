@@ -24,8 +24,15 @@ interface FlushingCopy {
   connection?: { stream: NodeJS.WritableStream & { write(b: Uint8Array, cb?: (err?: Error | null) => void): boolean } };
 }
 
-/** Longest stretch of generating before other work on the event loop gets a turn. */
-const SLICE_MS = 2;
+/**
+ * How much one COPY source hands over before other work on the event loop gets a turn:
+ * 4 MiB, or 10 ms if generating is slow. A time slice alone fit neither source: 2 ms is
+ * ~1 MiB of generating but ~6 MiB of replaying files (bench:load's ceiling), and 10 ms
+ * let a replay push ~30 MiB into one connection while the other ran dry (the ceiling
+ * took 26.5-28.0 s at 10m instead of 24.7-26.1). By bytes, both get the same turns.
+ */
+const SLICE_BYTES = 4 << 20;
+const SLICE_MS = 10;
 
 const COPY_DATA = 0x64; // 'd': CopyData (https://www.postgresql.org/docs/current/protocol-message-formats.html)
 
@@ -65,6 +72,7 @@ export async function copyPieces(client: pg.Client, schema: string, pieces: Iter
     const source = Readable.from(
       (async function* () {
         let slice = performance.now();
+        let sliceBytes = 0;
         while (!next.done && next.value.table === table) {
           const buf = next.value.buf;
           bytes += buf.length;
@@ -73,10 +81,12 @@ export async function copyPieces(client: pg.Client, schema: string, pieces: Iter
           // A loopback socket takes ~30 MB before it pushes back (tcp_rmem autotuning),
           // so generating could hold the event loop for 100 ms at a time: the other
           // connections' writes, the sockets' write callbacks (which recycle buffers) and
-          // progress all waited. Let them run every few milliseconds.
-          if (performance.now() - slice > SLICE_MS) {
+          // progress all waited. Let them run every few megabytes.
+          sliceBytes += buf.length;
+          if (sliceBytes >= SLICE_BYTES || performance.now() - slice > SLICE_MS) {
             await yieldToLoop();
             slice = performance.now();
+            sliceBytes = 0;
           }
           next = pieces.next();
         }
