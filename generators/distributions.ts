@@ -111,8 +111,6 @@ const LOGNORMAL_CELLS = 2048;
 /** Cells at each end computed exactly (1.6 % of draws): where the quantile bends fast. */
 const TAIL = 16;
 
-
-
 /**
  * A log-normal distribution drawn from one uniform by its quantile function: exp(mu +
  * sigma Φ⁻¹(u)) tabulated at 2048 cell edges, linear inside a cell, and computed exactly
