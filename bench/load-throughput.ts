@@ -23,7 +23,7 @@ import { load } from '../db/load.ts';
 import { qualified } from '../db/quote.ts';
 import { createSchema, dropOwnedSchema } from '../db/schema.ts';
 import { type Target, openTarget, resolveTargetSpec } from '../db/target.ts';
-import { FLUSH_BYTES, escapeCopyText, outputBuffers } from '../generators/copytext.ts';
+import { FLUSH_BYTES, escapeCopyText, outputBuffers, releaseOutput } from '../generators/copytext.ts';
 import { type CpuShare, type CpuTimes, cpuShare, machineCpuTimes } from './machine-cpu.ts';
 import { type DataParams, GENERATOR_VERSION, type Piece, type RowCounts, chunkPlan, generateChunk, makeContext } from '../generators/index.ts';
 
@@ -98,6 +98,7 @@ function generatorAlone(data: DataParams): Figure & { messageRowsPerSecond: numb
     for (const p of generateChunk(ctx, c, counts)) {
       writeSync(fd, p.buf);
       bytes += p.buf.length;
+      releaseOutput(p.buf); // as the COPY path does once the socket has it
     }
     if (c.group === 'conversations') conversationMs += performance.now() - tc;
   }
@@ -129,6 +130,7 @@ function pregenerate(data: DataParams, dir: string): Map<string, Array<{ table: 
         fd = openSync(file, 'w');
       }
       writeSync(fd, p.buf);
+      releaseOutput(p.buf);
     }
     if (fd >= 0) closeSync(fd);
     files.set(`${c.group}:${c.k}`, parts);

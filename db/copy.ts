@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type pg from 'pg';
 import { type CopyStreamQuery, from as copyFrom } from 'pg-copy-streams';
-import { outputBuffers } from '../generators/copytext.ts';
+import { releaseOutput } from '../generators/copytext.ts';
 import type { Chunk, Piece, RowCounts } from '../generators/index.ts';
 import { TABLES } from '../generators/index.ts';
 import { qualified, quoteIdent } from './quote.ts';
@@ -54,7 +54,7 @@ export function recyclingCopyFrom(sql: string): CopyStreamQuery {
     header.writeUInt32BE(chunk.length + 4, 1); // the length counts itself
     socket.write(header);
     return socket.write(chunk, (err) => {
-      if (!err) outputBuffers.release(chunk);
+      if (!err) releaseOutput(chunk);
     });
   };
   return q;

@@ -8,7 +8,7 @@
  * back (`generate`, the bench's files) are collected as before.
  */
 
-export class BufferPool {
+export class BufferPool implements OutputSource {
   private readonly free: ArrayBuffer[] = [];
 
   /**
@@ -38,6 +38,58 @@ export class BufferPool {
   }
 
   /** Buffers waiting for reuse. */
+  get pooled(): number {
+    return this.free.length;
+  }
+}
+
+/** Where a writer gets its next output buffer; undefined when none is free. */
+export interface OutputSource {
+  acquire(): Buffer | undefined;
+  release(piece: Uint8Array): void;
+}
+
+/** Pools of slots inside one ArrayBuffer (a WebAssembly memory), by that buffer. */
+const slotPools = new WeakMap<ArrayBufferLike, SlotPool>();
+
+/** The SlotPool a piece was cut from, if any. */
+export function slotPoolOf(piece: Uint8Array): SlotPool | undefined {
+  return slotPools.get(piece.buffer);
+}
+
+/**
+ * Fixed-size output buffers carved out of one region of a fixed memory (a row kernel's,
+ * generators/kernel.ts), handed out and taken back by offset. There are only `count`:
+ * when all are out, acquire() says so and the writer copies instead (CopyWriter.take).
+ */
+export class SlotPool implements OutputSource {
+  private readonly free: number[] = [];
+
+  constructor(
+    private readonly memory: ArrayBuffer,
+    private readonly base: number,
+    readonly size: number,
+    readonly count: number,
+  ) {
+    // Lowest offsets on top: a load that needs few slots touches (and keeps resident) few pages.
+    for (let i = count - 1; i >= 0; i--) this.free.push(base + i * size);
+    slotPools.set(memory, this);
+  }
+
+  acquire(): Buffer | undefined {
+    const at = this.free.pop();
+    return at === undefined ? undefined : Buffer.from(this.memory, at, this.size);
+  }
+
+  /** Take back the slot a piece starts at; pieces not at a slot's start, and slots already free, are ignored. */
+  release(piece: Uint8Array): void {
+    const at = piece.byteOffset;
+    if (piece.buffer !== this.memory || at < this.base || (at - this.base) % this.size !== 0 || at >= this.base + this.count * this.size) return;
+    if (this.free.includes(at)) return;
+    this.free.push(at);
+  }
+
+  /** Slots free for use. */
   get pooled(): number {
     return this.free.length;
   }

@@ -11,6 +11,8 @@ import { type Chunk, type Counts, type DataParams, chunkPlan, deriveCounts } fro
 import { type Pools, poolsFor } from './pools.ts';
 import type { CopyWriter } from './copytext.ts';
 import { EncodedCache } from './encoded-cache.ts';
+import { type ArenaTable, arenaBytes, RowKernel } from './kernel.ts';
+import { OUTPUT_BUFFER_BYTES } from './copytext.ts';
 import { fmix32, hash01, type Pair, permute64 } from './rng.ts';
 
 const TAB = Buffer.from('\t');
@@ -62,7 +64,24 @@ export interface GenContext {
   readonly clocks: Map<number, TrafficClock>;
   spanClock: TrafficClock;
   spanEndMs: number;
+  /** Writes the message and event rows' bytes (generators/kernel.ts), from `arena`. */
+  kernel: RowKernel;
+  /** Where the kernel finds each pre-encoded value, by the same index as in the JS arrays. */
+  arena: {
+    userSegments: ArenaTable;
+    assistantSegments: ArenaTable;
+    provider: ArenaTable;
+    eventType: ArenaTable;
+    channel: ArenaTable;
+    eventProperties: ArenaTable;
+  };
 }
+
+/**
+ * Output slots of a context's row kernel: more than a load keeps in flight (~35 MiB with
+ * two connections); past them, writers hand over copies (CopyWriter.take).
+ */
+const KERNEL_SLOTS = 48;
 
 /** Build the shared context once per (params, style). */
 export function makeContext(params: DataParams, style: EnumStyle): GenContext {
@@ -82,13 +101,18 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
   const pools = poolsFor(params.seed);
   const segment = (role: number, e: { bytes: Buffer; tokens: number }) =>
     Buffer.concat([enumBytes.message_role[role], TAB, enumBytes.message_type[0], TAB, e.bytes, TAB, Buffer.from(String(e.tokens)), TAB]);
+  const segments = { user: pools.userMessages.map((e) => segment(1, e)), assistant: pools.assistantMessages.map((e) => segment(2, e)) };
+  const eventTypes = EVENT_TYPES.map((t) => Buffer.from(t));
+  const eventProperties = pools.eventProperties.map((e) => e.bytes);
+  const arenaLists = [segments.user, segments.assistant, enumBytes.llm_provider, eventTypes, enumBytes.channel, eventProperties];
+  const kernel = new RowKernel(arenaBytes(arenaLists), OUTPUT_BUFFER_BYTES, KERNEL_SLOTS);
   return {
     params,
     counts,
     style,
     pools,
     enumBytes,
-    segments: { user: pools.userMessages.map((e) => segment(1, e)), assistant: pools.assistantMessages.map((e) => segment(2, e)) },
+    segments,
     conversationChunks,
     monthChunks,
     userZipf: new Zipf(counts.users, SKEW.users),
@@ -99,6 +123,15 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     clocks: new Map(),
     spanClock: new TrafficClock(SPAN_START_MS, spanEndMs),
     spanEndMs,
+    kernel,
+    arena: {
+      userSegments: kernel.put(segments.user),
+      assistantSegments: kernel.put(segments.assistant),
+      provider: kernel.put(enumBytes.llm_provider),
+      eventType: kernel.put(eventTypes),
+      channel: kernel.put(enumBytes.channel),
+      eventProperties: kernel.put(eventProperties),
+    },
   };
 }
 

@@ -37,10 +37,16 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   const clock = ctx.monthClock(c.month);
   const rng = new Rng(seed, KEY.conversations, c.k);
   const crng = new Rng(seed, KEY.content, c.k);
-  const mw = new CopyWriter();
+  // Message rows are written by the row kernel (with JS for the rare kinds), into its slots.
+  const K = ctx.kernel.x;
+  const { userSegments, assistantSegments, provider: providers } = ctx.arena;
+  const messageKey = (KEY.message ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+  const mw = new CopyWriter(undefined, ctx.kernel.slots);
   const sw = new CopyWriter();
   const sessionBufs: Buffer[] = [];
-  const prefix = new CopyWriter(256); // session_id, tenant_id, user_id: < 100 bytes
+  // session_id, tenant_id, user_id (< 100 bytes), where the kernel copies them from.
+  const prefixArea = ctx.kernel.scratch();
+  const prefix = new CopyWriter(prefixArea);
 
   let budget = c.rows;
   let mass = c.massFrom;
@@ -49,123 +55,140 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   let i = 0;
   let msgSeq = 0;
   let nMessages = 0;
-  while (budget > 0) {
-    // Poisson arrivals whose mean gap spreads the sessions still expected over the mass
-    // still left, so a chunk's sessions fill its time slice without bunching at its end.
-    mass += rng.exponential((c.massTo - mass) / (budget / MEAN_LENGTH + 1));
-    const start = clock.at(Math.min(mass, c.massTo - 1e-12));
-    let n = Math.floor(SESSION_LENGTH_DIST.at(rng.next())) + 1;
-    if (n > MAX_MESSAGES_PER_SESSION) n = MAX_MESSAGES_PER_SESSION;
-    if (n > budget) n = budget;
-    budget -= n;
+  try {
+    while (budget > 0) {
+      // Poisson arrivals whose mean gap spreads the sessions still expected over the mass
+      // still left, so a chunk's sessions fill its time slice without bunching at its end.
+      mass += rng.exponential((c.massTo - mass) / (budget / MEAN_LENGTH + 1));
+      const start = clock.at(Math.min(mass, c.massTo - 1e-12));
+      let n = Math.floor(SESSION_LENGTH_DIST.at(rng.next())) + 1;
+      if (n > MAX_MESSAGES_PER_SESSION) n = MAX_MESSAGES_PER_SESSION;
+      if (n > budget) n = budget;
+      budget -= n;
 
-    const user = userOfSession(ctx, c.k, i);
-    // Per-session prefix of every message row, and the start of the session's own row:
-    // session_id, tenant_id, user_id.
-    prefix.pos = 0;
-    writeId(prefix, seed, KEY.session, c.k, i);
-    prefix.tab();
-    const tenant = writeUserRef(ctx, prefix, user);
-    const pre = prefix.buf.subarray(0, prefix.pos);
-    const bot = (tenant - 1) * ctx.counts.botsPerTenant + 1 + rng.int(ctx.counts.botsPerTenant);
-    const provider = providerOfBot(ctx, bot);
-    const channel = DIST.channel.pick(rng.next());
-    const intent = DIST.intent.pick(rng.next());
-    const memory = DIST.memoryType.pick(rng.next());
-    const hasSystem = rng.chance(0.08);
+      const user = userOfSession(ctx, c.k, i);
+      // Per-session prefix of every message row, and the start of the session's own row:
+      // session_id, tenant_id, user_id.
+      prefix.pos = 0;
+      writeId(prefix, seed, KEY.session, c.k, i);
+      prefix.tab();
+      const tenant = writeUserRef(ctx, prefix, user);
+      const pre = prefix.buf.subarray(0, prefix.pos);
+      const preAt = prefix.base;
+      const preLen = prefix.pos;
+      const bot = (tenant - 1) * ctx.counts.botsPerTenant + 1 + rng.int(ctx.counts.botsPerTenant);
+      const provider = providerOfBot(ctx, bot);
+      const providerAt = providers.at[provider];
+      const providerLen = providers.len[provider];
+      const channel = DIST.channel.pick(rng.next());
+      const intent = DIST.intent.pick(rng.next());
+      const memory = DIST.memoryType.pick(rng.next());
+      const hasSystem = rng.chance(0.08);
 
-    let t = start;
-    let prevRole = 0;
-    for (let j = 0; j < n; j++) {
-      // Role sequence and timing come from the session stream (rng), content from crng,
-      // so sessions alone (generate user_sessions) draw exactly what a full load draws.
-      let role: number;
-      if (j === 0 && hasSystem) role = ROLE.system;
-      else if (prevRole === ROLE.user && rng.chance(0.06)) role = ROLE.tool;
-      else if (prevRole === ROLE.user || prevRole === ROLE.tool) role = ROLE.assistant;
-      else {
-        const r = rng.next();
-        role = r < 0.003 ? ROLE.episodic : r < 0.005 ? ROLE.compact : ROLE.user;
-      }
-      if (j > 0) {
-        t +=
-          prevRole === ROLE.assistant
-            ? USER_THINK.at(rng.next())
-            : prevRole === ROLE.tool
-              ? 500 + rng.next() * 2500
-              : ASSISTANT_LATENCY.at(rng.next());
-      }
-      prevRole = role;
-      if (t > lastMs) t = lastMs;
-      if (wantMessages) {
-        const isUser = role === ROLE.user;
-        const pool =
-          role === ROLE.user
-            ? pools.userMessages
-            : role === ROLE.assistant || role === ROLE.episodic || role === ROLE.compact
-              ? pools.assistantMessages
-              : role === ROLE.tool
-                ? pools.toolMessages
-                : pools.systemMessages;
-        const entryIndex = crng.int(pool.length);
-        const entry = pool[entryIndex];
-        const mtype = isUser ? DIST.userMessageType.pick(crng.next()) : DIST.assistantMessageType.pick(crng.next());
-        mw.raw(pre);
-        writeId(mw, seed, KEY.message, c.k, msgSeq);
-        mw.tab();
-        mw.int(j);
-        mw.tab();
-        if (mtype === 0 && (role === ROLE.user || role === ROLE.assistant)) {
-          // The common rows: role, type, content and tokens pre-encoded as one segment.
-          mw.raw((role === ROLE.user ? ctx.segments.user : ctx.segments.assistant)[entryIndex]);
-        } else {
-          mw.raw(E.message_role[role]);
-          mw.tab();
-          mw.raw(E.message_type[mtype]);
-          mw.tab();
-          mw.raw(entry.bytes);
-          mw.tab();
-          mw.int(entry.tokens);
-          mw.tab();
+      let t = start;
+      let prevRole = 0;
+      for (let j = 0; j < n; j++) {
+        // Role sequence and timing come from the session stream (rng), content from crng,
+        // so sessions alone (generate user_sessions) draw exactly what a full load draws.
+        let role: number;
+        if (j === 0 && hasSystem) role = ROLE.system;
+        else if (prevRole === ROLE.user && rng.chance(0.06)) role = ROLE.tool;
+        else if (prevRole === ROLE.user || prevRole === ROLE.tool) role = ROLE.assistant;
+        else {
+          const r = rng.next();
+          role = r < 0.003 ? ROLE.episodic : r < 0.005 ? ROLE.compact : ROLE.user;
         }
-        if (role === ROLE.assistant || role === ROLE.tool) mw.raw(E.llm_provider[provider]);
-        else mw.nil();
-        mw.tab();
-        mw.bool(!(role === ROLE.assistant && crng.chance(0.03)));
-        mw.tab();
-        mw.timestamp(t);
-        mw.nl();
-        if (mw.full) yield { table: 'message_history', buf: mw.take() };
+        if (j > 0) {
+          t +=
+            prevRole === ROLE.assistant
+              ? USER_THINK.at(rng.next())
+              : prevRole === ROLE.tool
+                ? 500 + rng.next() * 2500
+                : ASSISTANT_LATENCY.at(rng.next());
+        }
+        prevRole = role;
+        if (t > lastMs) t = lastMs;
+        if (wantMessages) {
+          const isUser = role === ROLE.user;
+          const pool =
+            role === ROLE.user
+              ? pools.userMessages
+              : role === ROLE.assistant || role === ROLE.episodic || role === ROLE.compact
+                ? pools.assistantMessages
+                : role === ROLE.tool
+                  ? pools.toolMessages
+                  : pools.systemMessages;
+          const entryIndex = crng.int(pool.length);
+          const entry = pool[entryIndex];
+          const mtype = isUser ? DIST.userMessageType.pick(crng.next()) : DIST.assistantMessageType.pick(crng.next());
+          const withProvider = role === ROLE.assistant || role === ROLE.tool;
+          const read = role === ROLE.assistant && crng.chance(0.03) ? 0 : 1;
+          if (mtype === 0 && (role === ROLE.user || role === ROLE.assistant)) {
+            // The common rows: role, type, content and tokens pre-encoded as one segment.
+            const seg = role === ROLE.user ? userSegments : assistantSegments;
+            mw.pos =
+              K.message(
+                mw.base + mw.pos,
+                preAt,
+                preLen,
+                c.k,
+                msgSeq,
+                messageKey,
+                KEY.message,
+                j,
+                seg.at[entryIndex],
+                seg.len[entryIndex],
+                providerAt,
+                withProvider ? providerLen : 0,
+                read,
+                t,
+              ) - mw.base;
+          } else {
+            mw.pos = K.messageHead(mw.base + mw.pos, preAt, preLen, c.k, msgSeq, messageKey, KEY.message, j) - mw.base;
+            mw.raw(E.message_role[role]);
+            mw.tab();
+            mw.raw(E.message_type[mtype]);
+            mw.tab();
+            mw.raw(entry.bytes);
+            mw.tab();
+            mw.int(entry.tokens);
+            mw.tab();
+            mw.pos = K.messageTail(mw.base + mw.pos, 0, 0, providerAt, withProvider ? providerLen : 0, read, t) - mw.base;
+          }
+          if (mw.full) yield { table: 'message_history', buf: mw.take() };
+        }
+        msgSeq++;
       }
-      msgSeq++;
-    }
-    nMessages += n;
+      nMessages += n;
 
-    if (wantSessions) {
-      sw.raw(pre);
-      sw.int(bot);
-      sw.tab();
-      sw.raw(E.channel[channel]);
-      sw.tab();
-      sw.raw(E.intent[intent]);
-      sw.tab();
-      sw.raw(E.memory_type[memory]);
-      sw.tab();
-      if (rng.chance(0.1)) sw.nil();
-      else sw.raw(pools.titles[rng.int(pools.titles.length)].bytes);
-      sw.tab();
-      sw.int(n);
-      sw.tab();
-      sw.timestamp(start);
-      sw.tab();
-      sw.timestamp(t);
-      sw.nl();
-      if (sw.full) sessionBufs.push(sw.take());
-    } else {
-      // Same draws as the branch above, so the stream stays aligned.
-      if (!rng.chance(0.1)) rng.int(pools.titles.length);
+      if (wantSessions) {
+        sw.raw(pre);
+        sw.int(bot);
+        sw.tab();
+        sw.raw(E.channel[channel]);
+        sw.tab();
+        sw.raw(E.intent[intent]);
+        sw.tab();
+        sw.raw(E.memory_type[memory]);
+        sw.tab();
+        if (rng.chance(0.1)) sw.nil();
+        else sw.raw(pools.titles[rng.int(pools.titles.length)].bytes);
+        sw.tab();
+        sw.int(n);
+        sw.tab();
+        sw.timestamp(start);
+        sw.tab();
+        sw.timestamp(t);
+        sw.nl();
+        if (sw.full) sessionBufs.push(sw.take());
+      } else {
+        // Same draws as the branch above, so the stream stays aligned.
+        if (!rng.chance(0.1)) rng.int(pools.titles.length);
+      }
+      i++;
     }
-    i++;
+  } finally {
+    ctx.kernel.releaseScratch(prefixArea);
   }
   const lastMessages = mw.done();
   if (lastMessages) yield { table: 'message_history', buf: lastMessages };

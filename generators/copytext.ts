@@ -4,7 +4,7 @@
  * carriage return escaped. Rows are written byte by byte into large buffers (1 MB), never
  * one string or one write per row.
  */
-import { BufferPool } from './buffer-pool.ts';
+import { BufferPool, type OutputSource, slotPoolOf } from './buffer-pool.ts';
 
 /**
  * Escape a value for COPY text. Postgres text cannot hold NUL (U+0000): it is replaced
@@ -87,18 +87,27 @@ function viewOf(buf: Buffer): DataView {
 export const FLUSH_BYTES = 1 << 20;
 /** Head-room for one row beyond FLUSH_BYTES: rows are far smaller (text pools cap at 16 KB). */
 const ROW_ROOM = 256 << 10;
+/** Bytes of each output buffer: FLUSH_BYTES and the head-room past it. */
+export const OUTPUT_BUFFER_BYTES = FLUSH_BYTES + ROW_ROOM;
 
 const FINISHED = Buffer.alloc(0);
 const FINISHED_VIEW = viewOf(FINISHED);
 
-/** Every CopyWriter's buffers: the COPY path hands them back once written (db/copy.ts). */
-export const outputBuffers = new BufferPool(FLUSH_BYTES + ROW_ROOM, 32);
+/** Every CopyWriter's buffers unless it is given another source: the COPY path hands them back once written (db/copy.ts). */
+export const outputBuffers = new BufferPool(OUTPUT_BUFFER_BYTES, 32);
+
+/** Hand back a piece a generator yielded, once nothing reads it any more: to the pool it came from. */
+export function releaseOutput(piece: Uint8Array): void {
+  (slotPoolOf(piece) ?? outputBuffers).release(piece);
+}
 
 /** Writes COPY text rows into 1 MB buffers; `full` says when to hand one over with take(). */
 export class CopyWriter {
   buf: Buffer;
   /** A view of buf for word-sized stores (kept in step with buf). */
   view: DataView;
+  /** Address of buf in its memory (buf.byteOffset): where a row kernel writes buf[pos] (generators/kernel.ts). */
+  base: number;
   pos = 0;
   /** Bytes handed over so far. */
   bytesOut = 0;
@@ -112,10 +121,18 @@ export class CopyWriter {
   private minute2 = 0;
   private minute3 = 0;
 
-  /** @param capacity bytes of a small private buffer (for a prefix built once and copied); default: a pooled output buffer */
-  constructor(capacity?: number) {
-    this.buf = capacity === undefined ? outputBuffers.acquire() : Buffer.allocUnsafe(capacity);
+  /**
+   * @param into a buffer to write into (for a prefix built once and copied), or bytes of a
+   *   small private one; default: buffers from `source`
+   * @param source where output buffers come from: the shared pool, or a row kernel's slots
+   */
+  constructor(
+    into?: number | Buffer,
+    private readonly source: OutputSource = outputBuffers,
+  ) {
+    this.buf = typeof into === 'number' ? Buffer.allocUnsafe(into) : (into ?? source.acquire() ?? Buffer.allocUnsafe(OUTPUT_BUFFER_BYTES));
     this.view = viewOf(this.buf);
+    this.base = this.buf.byteOffset;
   }
 
   /** True once the current buffer should be handed over. */
@@ -123,26 +140,36 @@ export class CopyWriter {
     return this.pos >= FLUSH_BYTES;
   }
 
-  /** Hand over what was written and start a new buffer. */
+  /**
+   * Hand over what was written and start a new buffer. When the source has none free
+   * (every slot is still out with its reader), the bytes are handed over as a copy and
+   * the writer goes on in the same buffer.
+   */
   take(): Buffer {
-    const out = this.buf.subarray(0, this.pos);
+    const next = this.source.acquire();
+    const written = this.buf.subarray(0, this.pos);
+    const out = next ? written : Buffer.from(written);
+    if (next) {
+      this.buf = next;
+      this.view = viewOf(next);
+      this.base = next.byteOffset;
+    }
     this.bytesOut += this.pos;
-    this.buf = outputBuffers.acquire();
-    this.view = viewOf(this.buf);
     this.pos = 0;
     return out;
   }
 
   /**
    * Hand over the rest, or undefined when nothing is left (its buffer goes straight back
-   * to the pool), and take no new buffer: the writer is finished and writes nothing more.
+   * to its source), and take no new buffer: the writer is finished and writes nothing more.
    */
   done(): Buffer | undefined {
     const out = this.pos > 0 ? this.buf.subarray(0, this.pos) : undefined;
-    if (!out) outputBuffers.release(this.buf);
+    if (!out) this.source.release(this.buf);
     this.bytesOut += this.pos;
     this.buf = FINISHED;
     this.view = FINISHED_VIEW;
+    this.base = 0;
     this.pos = 0;
     return out;
   }

@@ -1,11 +1,9 @@
 /** analytics_events: product analytics in time order within each month, monthly partitioned. */
 import { CopyWriter } from './copytext.ts';
-import { DIST, EVENT_TYPES, type GenContext, KEY, sessionNear, userOfSession, writeId, writeUserRef } from './context.ts';
+import { DIST, type GenContext, KEY, sessionNear, userOfSession, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
-
-const TYPE_BYTES = EVENT_TYPES.map((t) => Buffer.from(t));
 
 /** Generate events [c.first, c.first + c.rows); ids are c.first + i + 1. */
 export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts): Generator<Piece> {
@@ -14,7 +12,11 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
   const rng = new Rng(seed, KEY.events, c.k);
   const clock = ctx.monthClock(c.month);
   const props = ctx.pools.eventProperties;
-  const w = new CopyWriter();
+  // Everything after user_id is written by the row kernel, into its slots.
+  const K = ctx.kernel.x;
+  const { eventType: types, channel: channels, eventProperties: properties } = ctx.arena;
+  const sessionKey = (KEY.session ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+  const w = new CopyWriter(undefined, ctx.kernel.slots);
   const width = c.massTo - c.massFrom;
   const near = { hi: 0, lo: 0 };
   for (let i = 0; i < c.rows; i++) {
@@ -33,17 +35,25 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
     w.int(c.first + i + 1);
     w.tab();
     writeUserRef(ctx, w, user);
-    if (sk >= 0) writeId(w, seed, KEY.session, sk, si);
-    else w.nil();
-    w.tab();
-    w.raw(TYPE_BYTES[DIST.eventType.pick(rng.next())]);
-    w.tab();
-    w.raw(ctx.enumBytes.channel[DIST.channel.pick(rng.next())]);
-    w.tab();
-    w.raw(props[rng.int(props.length)].bytes);
-    w.tab();
-    w.timestamp(t);
-    w.nl();
+    const type = DIST.eventType.pick(rng.next());
+    const channel = DIST.channel.pick(rng.next());
+    const prop = rng.int(props.length);
+    w.pos =
+      K.eventTail(
+        w.base + w.pos,
+        sk >= 0 ? 1 : 0,
+        sk,
+        si,
+        sessionKey,
+        KEY.session,
+        types.at[type],
+        types.len[type],
+        channels.at[channel],
+        channels.len[channel],
+        properties.at[prop],
+        properties.len[prop],
+        t,
+      ) - w.base;
     if (w.full) yield { table: 'analytics_events', buf: w.take() };
   }
   const last = w.done();

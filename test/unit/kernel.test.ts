@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeId } from '../../generators/context.ts';
+import { CopyWriter } from '../../generators/copytext.ts';
+import { RowKernel } from '../../generators/kernel.ts';
+// @ts-expect-error: a plain .mjs build script, no types
+import { compileKernel } from '../../generators/wasm/build.mjs';
+
+const SLOT = 4096;
+
+/** A kernel with a small arena and a few slots, and a slot to write into. */
+function kernelAndSlot(): { kernel: RowKernel; slot: Buffer } {
+  const kernel = new RowKernel(4096, SLOT, 4);
+  return { kernel, slot: kernel.slots.acquire()! };
+}
+
+test('the committed kernel.wasm is what kernel.ts compiles to (run npm run build:wasm after editing it)', async () => {
+  const built: Uint8Array = await compileKernel();
+  const committed = readFileSync(new URL('../../generators/wasm/kernel.wasm', import.meta.url));
+  assert.ok(Buffer.from(built).equals(committed), 'generators/wasm/kernel.wasm is stale: run npm run build:wasm');
+});
+
+test('kernel ids are CopyWriter ids (writeId), for any row, key and seed', () => {
+  const { kernel, slot } = kernelAndSlot();
+  const w = new CopyWriter(64);
+  fc.assert(
+    fc.property(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 0x7fffffff }), (hi, lo, key, seed) => {
+      w.pos = 0;
+      writeId(w, seed, key, hi, lo);
+      const end = kernel.x.id(slot.byteOffset, hi, lo, (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0, key) - slot.byteOffset;
+      assert.is(end, 36);
+      assert.is(slot.toString('latin1', 0, 36), w.buf.toString('latin1', 0, 36));
+    }),
+  );
+});
+
+test('kernel timestamps are CopyWriter timestamps, 1970 to 2200, leap days and minute changes included', () => {
+  const { kernel, slot } = kernelAndSlot();
+  const w = new CopyWriter(64);
+  const at = slot.byteOffset;
+  const check = (ms: number) => {
+    w.pos = 0;
+    w.timestamp(ms);
+    // eventTail with no session and empty values: `\N\t\t\t\t` then the timestamp and a newline.
+    const end = kernel.x.eventTail(at, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ms) - at;
+    assert.is(slot.toString('latin1', 0, end), `\\N\t\t\t\t${w.buf.toString('latin1', 0, w.pos)}\n`, `at ${ms}`);
+  };
+  for (const iso of ['1970-01-01T00:00:00.000Z', '2024-02-29T23:59:59.999Z', '2024-03-01T00:00:00.000Z', '2100-02-28T12:00:00.500Z', '2100-03-01T00:00:00.000Z', '2000-02-29T00:00:00.001Z', '2025-12-31T23:59:59.999Z']) {
+    check(Date.parse(iso));
+  }
+  fc.assert(fc.property(fc.double({ min: 0, max: Date.parse('2200-01-01T00:00:00Z'), noNaN: true }), check), { numRuns: 5000 });
+  // Consecutive rows in and across minutes (the cached minute is rebuilt only when it changes).
+  for (let ms = Date.parse('2025-06-30T23:58:00Z'); ms < Date.parse('2025-07-01T00:02:00Z'); ms += 7_919.5) check(ms);
+});
+
+test('kernel message rows: session prefix, id, index, segment, provider or NULL, is_read, timestamp', () => {
+  const { kernel, slot } = kernelAndSlot();
+  const [pre, mid, provider] = [Buffer.from('PRE\t'), Buffer.from('1\t0\thello\t2\t'), Buffer.from('3')];
+  const table = kernel.put([pre, mid, provider]);
+  const seed = 7;
+  const key = 0x6d657373;
+  const mixed = (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+  const w = new CopyWriter(64);
+  writeId(w, seed, key, 5, 123456);
+  const id = w.buf.toString('latin1', 0, w.pos);
+  for (const index of [0, 9, 10, 99, 100, 399, 12345, 4294967295]) {
+    const at = slot.byteOffset;
+    let end = kernel.x.message(at, table.at[0], table.len[0], 5, 123456, mixed, key, index, table.at[1], table.len[1], table.at[2], table.len[2], 1, Date.parse('2025-03-04T05:06:07.089Z')) - at;
+    assert.is(slot.toString('latin1', 0, end), `PRE\t${id}\t${index}\t1\t0\thello\t2\t3\tt\t2025-03-04 05:06:07.089+00\n`);
+    end = kernel.x.message(at, table.at[0], table.len[0], 5, 123456, mixed, key, index, table.at[1], table.len[1], 0, 0, 0, 0) - at;
+    assert.is(slot.toString('latin1', 0, end), `PRE\t${id}\t${index}\t1\t0\thello\t2\t\\N\tf\t1970-01-01 00:00:00.000+00\n`);
+  }
+});
+
+test('a kernel arena refuses more than it was sized for', () => {
+  const kernel = new RowKernel(8, SLOT, 1);
+  kernel.put([Buffer.from('12345678')]);
+  assert.throws(() => kernel.put([Buffer.from('9')]), /arena is full/);
+});
+
+test('kernel slots: handed out until none is free, taken back by their start only, once', () => {
+  const kernel = new RowKernel(0, SLOT, 2);
+  const a = kernel.slots.acquire()!;
+  const b = kernel.slots.acquire()!;
+  assert.is(a.length, SLOT);
+  assert.is(a.buffer, b.buffer);
+  assert.is.not(a.byteOffset, b.byteOffset);
+  assert.is(kernel.slots.acquire(), undefined);
+  kernel.slots.release(a.subarray(1)); // not a slot's start
+  kernel.slots.release(Buffer.alloc(SLOT)); // another memory
+  assert.is(kernel.slots.pooled, 0);
+  kernel.slots.release(a.subarray(0, 10));
+  kernel.slots.release(a);
+  assert.is(kernel.slots.pooled, 1);
+  assert.is(kernel.slots.acquire()!.byteOffset, a.byteOffset);
+});
+
+test('a writer whose slots are all out hands over copies and keeps writing where it is', () => {
+  const kernel = new RowKernel(0, SLOT, 1);
+  const w = new CopyWriter(undefined, kernel.slots);
+  const slot = w.buf;
+  w.int(1234);
+  const first = w.take(); // no free slot: a copy
+  assert.is.not(first.buffer, slot.buffer);
+  assert.is(first.toString(), '1234');
+  w.int(5678);
+  assert.is(w.buf, slot);
+  assert.is(w.buf.toString('latin1', 0, w.pos), '5678');
+  const second = w.done()!;
+  assert.is(second.buffer, slot.buffer); // the last piece is the slot itself
+  kernel.slots.release(second);
+  assert.is(kernel.slots.pooled, 1);
+});
+
+test('scratch areas are handed out one at a time and taken back', () => {
+  const kernel = new RowKernel(0, SLOT, 1);
+  const a = kernel.scratch();
+  const b = kernel.scratch();
+  assert.is.not(a.byteOffset, b.byteOffset);
+  kernel.releaseScratch(a);
+  assert.is(kernel.scratch().byteOffset, a.byteOffset);
+});
+
+test.run();
