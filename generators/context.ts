@@ -73,6 +73,9 @@ export interface GenContext {
     provider: ArenaTable;
     eventType: ArenaTable;
     channel: ArenaTable;
+    intent: ArenaTable;
+    memoryType: ArenaTable;
+    titles: ArenaTable;
     eventProperties: ArenaTable;
   };
 }
@@ -104,7 +107,8 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
   const segments = { user: pools.userMessages.map((e) => segment(1, e)), assistant: pools.assistantMessages.map((e) => segment(2, e)) };
   const eventTypes = EVENT_TYPES.map((t) => Buffer.from(t));
   const eventProperties = pools.eventProperties.map((e) => e.bytes);
-  const arenaLists = [segments.user, segments.assistant, enumBytes.llm_provider, eventTypes, enumBytes.channel, eventProperties];
+  const titles = pools.titles.map((e) => e.bytes);
+  const arenaLists = [segments.user, segments.assistant, enumBytes.llm_provider, eventTypes, enumBytes.channel, enumBytes.intent, enumBytes.memory_type, titles, eventProperties];
   const kernel = new RowKernel(arenaBytes(arenaLists), OUTPUT_BUFFER_BYTES, KERNEL_SLOTS);
   return {
     params,
@@ -130,6 +134,9 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
       provider: kernel.put(enumBytes.llm_provider),
       eventType: kernel.put(eventTypes),
       channel: kernel.put(enumBytes.channel),
+      intent: kernel.put(enumBytes.intent),
+      memoryType: kernel.put(enumBytes.memory_type),
+      titles: kernel.put(titles),
       eventProperties: kernel.put(eventProperties),
     },
   };

@@ -37,12 +37,12 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   const clock = ctx.monthClock(c.month);
   const rng = new Rng(seed, KEY.conversations, c.k);
   const crng = new Rng(seed, KEY.content, c.k);
-  // Message rows are written by the row kernel (with JS for the rare kinds), into its slots.
+  // Rows are written by the row kernel (with JS for the rare kinds of message), into its slots.
   const K = ctx.kernel.x;
-  const { userSegments, assistantSegments, provider: providers } = ctx.arena;
+  const { userSegments, assistantSegments, provider: providers, channel: channels, intent: intents, memoryType: memoryTypes, titles } = ctx.arena;
   const messageKey = (KEY.message ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
   const mw = new CopyWriter(undefined, ctx.kernel.slots);
-  const sw = new CopyWriter();
+  const sw = new CopyWriter(undefined, ctx.kernel.slots);
   const sessionBufs: Buffer[] = [];
   // session_id, tenant_id, user_id (< 100 bytes), where the kernel copies them from.
   const prefixArea = ctx.kernel.scratch();
@@ -73,12 +73,11 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
       writeId(prefix, seed, KEY.session, c.k, i);
       prefix.tab();
       const tenant = writeUserRef(ctx, prefix, user);
-      const pre = prefix.buf.subarray(0, prefix.pos);
       const preAt = prefix.base;
       const preLen = prefix.pos;
       const bot = (tenant - 1) * ctx.counts.botsPerTenant + 1 + rng.int(ctx.counts.botsPerTenant);
       const provider = providerOfBot(ctx, bot);
-      const providerAt = providers.at[provider];
+      const providerAt = providers.at[provider]; // passed as 0 where the row has no provider: NULL
       const providerLen = providers.len[provider];
       const channel = DIST.channel.pick(rng.next());
       const intent = DIST.intent.pick(rng.next());
@@ -138,8 +137,8 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
                 j,
                 seg.at[entryIndex],
                 seg.len[entryIndex],
-                providerAt,
-                withProvider ? providerLen : 0,
+                withProvider ? providerAt : 0,
+                providerLen,
                 read,
                 t,
               ) - mw.base;
@@ -153,7 +152,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
             mw.tab();
             mw.int(entry.tokens);
             mw.tab();
-            mw.pos = K.messageTail(mw.base + mw.pos, 0, 0, providerAt, withProvider ? providerLen : 0, read, t) - mw.base;
+            mw.pos = K.messageTail(mw.base + mw.pos, 0, 0, withProvider ? providerAt : 0, providerLen, read, t) - mw.base;
           }
           if (mw.full) yield { table: 'message_history', buf: mw.take() };
         }
@@ -162,24 +161,25 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
       nMessages += n;
 
       if (wantSessions) {
-        sw.raw(pre);
-        sw.int(bot);
-        sw.tab();
-        sw.raw(E.channel[channel]);
-        sw.tab();
-        sw.raw(E.intent[intent]);
-        sw.tab();
-        sw.raw(E.memory_type[memory]);
-        sw.tab();
-        if (rng.chance(0.1)) sw.nil();
-        else sw.raw(pools.titles[rng.int(pools.titles.length)].bytes);
-        sw.tab();
-        sw.int(n);
-        sw.tab();
-        sw.timestamp(start);
-        sw.tab();
-        sw.timestamp(t);
-        sw.nl();
+        const title = rng.chance(0.1) ? -1 : rng.int(pools.titles.length);
+        sw.pos =
+          K.session(
+            sw.base + sw.pos,
+            preAt,
+            preLen,
+            bot,
+            channels.at[channel],
+            channels.len[channel],
+            intents.at[intent],
+            intents.len[intent],
+            memoryTypes.at[memory],
+            memoryTypes.len[memory],
+            title < 0 ? 0 : titles.at[title],
+            title < 0 ? 0 : titles.len[title],
+            n,
+            start,
+            t,
+          ) - sw.base;
         if (sw.full) sessionBufs.push(sw.take());
       } else {
         // Same draws as the branch above, so the stream stays aligned.

@@ -32,6 +32,7 @@ interface KernelExports {
   messageHead(p: number, pre: number, preLen: number, hi: number, lo: number, mixed: number, key: number, index: number): number;
   messageTail(p: number, mid: number, midLen: number, provider: number, providerLen: number, read: number, t: number): number;
   message(p: number, pre: number, preLen: number, hi: number, lo: number, mixed: number, key: number, index: number, mid: number, midLen: number, provider: number, providerLen: number, read: number, t: number): number;
+  session(p: number, pre: number, preLen: number, bot: number, channel: number, channelLen: number, intent: number, intentLen: number, memoryType: number, memoryTypeLen: number, title: number, titleLen: number, messages: number, start: number, end: number): number;
   eventTail(p: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
 }
 

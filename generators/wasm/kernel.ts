@@ -147,9 +147,9 @@ function setMinute(minute: i64): void {
   return p + 26;
 }
 
-/** `bytes` (or \N when len is 0), then a tab. */
-@inline function valueOrNull(p: u32, at: u32, len: u32): u32 {
-  if (len > 0) {
+/** The value at `at` (or \N when `at` is 0: the arena starts at DATA_START), then a tab. */
+@inline function nullable(p: u32, at: u32, len: u32): u32 {
+  if (at) {
     memory.copy(p, at, len);
     p += len;
   } else {
@@ -158,6 +158,13 @@ function setMinute(minute: i64): void {
   }
   store<u8>(p, TAB);
   return p + 1;
+}
+
+/** The value at `at`, then a tab. */
+@inline function value(p: u32, at: u32, len: u32): u32 {
+  memory.copy(p, at, len);
+  store<u8>(p + len, TAB);
+  return p + len + 1;
 }
 
 /** message_history up to its role: session prefix, message_id, message_index. */
@@ -170,10 +177,10 @@ export function messageHead(p: u32, pre: u32, preLen: u32, hi: u32, lo: u32, mix
   return p + 1;
 }
 
-/** message_history from its role: the encoded middle, llm_provider (\N when len 0), is_read, created_at. */
+/** message_history from its role: the encoded middle, llm_provider (\N when at 0), is_read, created_at. */
 export function messageTail(p: u32, mid: u32, midLen: u32, provider: u32, providerLen: u32, read: u32, t: f64): u32 {
   memory.copy(p, mid, midLen);
-  p = valueOrNull(p + midLen, provider, providerLen);
+  p = nullable(p + midLen, provider, providerLen);
   store<u8>(p, read ? 116 : 102);
   store<u8>(p + 1, TAB);
   p = timestamp(p + 2, t);
@@ -197,16 +204,32 @@ export function eventTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, ke
     p += 2;
   }
   store<u8>(p, TAB);
-  memory.copy(p + 1, type, typeLen);
-  p += 1 + typeLen;
+  p = value(p + 1, type, typeLen);
+  p = value(p, channel, channelLen);
+  p = value(p, props, propsLen);
+  p = timestamp(p, t);
+  store<u8>(p, NL);
+  return p + 1;
+}
+
+/**
+ * A whole user_sessions row: the session prefix (session_id, tenant_id, user_id), bot_id,
+ * channel, intent, memory_type, title (\N when at 0), message_count, started_at,
+ * last_active_at.
+ */
+export function session(p: u32, pre: u32, preLen: u32, bot: u32, channel: u32, channelLen: u32, intent: u32, intentLen: u32, memoryType: u32, memoryTypeLen: u32, title: u32, titleLen: u32, messages: u32, start: f64, end: f64): u32 {
+  memory.copy(p, pre, preLen);
+  p = uint(p + preLen, bot);
   store<u8>(p, TAB);
-  memory.copy(p + 1, channel, channelLen);
-  p += 1 + channelLen;
+  p = value(p + 1, channel, channelLen);
+  p = value(p, intent, intentLen);
+  p = value(p, memoryType, memoryTypeLen);
+  p = nullable(p, title, titleLen);
+  p = uint(p, messages);
   store<u8>(p, TAB);
-  memory.copy(p + 1, props, propsLen);
-  p += 1 + propsLen;
+  p = timestamp(p + 1, start);
   store<u8>(p, TAB);
-  p = timestamp(p + 1, t);
+  p = timestamp(p + 1, end);
   store<u8>(p, NL);
   return p + 1;
 }
