@@ -86,6 +86,11 @@ export interface GenContext {
  */
 const KERNEL_SLOTS = 48;
 
+// The user cache (ctx.userRefs), in the kernel's memory: the event rows read it there.
+const USER_CACHE_SLOTS_LOG2 = 16;
+const USER_CACHE_SLOT_BYTES = 52; // + a 12-byte header: 64-byte slots
+const USER_CACHE_BYTES = (1 << USER_CACHE_SLOTS_LOG2) * 64;
+
 /** Build the shared context once per (params, style). */
 export function makeContext(params: DataParams, style: EnumStyle): GenContext {
   const enumBytes = {} as Record<EnumDomain, Buffer[]>;
@@ -109,7 +114,7 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
   const eventProperties = pools.eventProperties.map((e) => e.bytes);
   const titles = pools.titles.map((e) => e.bytes);
   const arenaLists = [segments.user, segments.assistant, enumBytes.llm_provider, eventTypes, enumBytes.channel, enumBytes.intent, enumBytes.memory_type, titles, eventProperties];
-  const kernel = new RowKernel(arenaBytes(arenaLists), OUTPUT_BUFFER_BYTES, KERNEL_SLOTS);
+  const kernel = new RowKernel(arenaBytes(arenaLists) + USER_CACHE_BYTES + 63, OUTPUT_BUFFER_BYTES, KERNEL_SLOTS);
   return {
     params,
     counts,
@@ -122,7 +127,7 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     userZipf: new Zipf(counts.users, SKEW.users),
     tenantZipf: new Zipf(counts.tenants, SKEW.tenants),
     // 2^16 slots of 64 bytes (a 4 MiB arena): at 100m the 65,536 busiest of 2.5 M users are ~80 % of references.
-    userRefs: new EncodedCache(16, 52),
+    userRefs: new EncodedCache(USER_CACHE_SLOTS_LOG2, USER_CACHE_SLOT_BYTES, (bytes) => kernel.alloc(bytes)),
     monthClock,
     clocks: new Map(),
     spanClock: new TrafficClock(SPAN_START_MS, spanEndMs),

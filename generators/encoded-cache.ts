@@ -12,9 +12,12 @@ import type { CopyWriter } from './copytext.ts';
 const HEADER = 12;
 
 export class EncodedCache {
-  private readonly mask: number;
+  readonly mask: number;
   private readonly capacity: number;
-  private readonly stride: number;
+  /** Bytes from one slot to the next. */
+  readonly stride: number;
+  /** Where the arena starts in its memory (a row kernel reads slots from there too). */
+  readonly address: number;
   // One arena, each slot's key, number, length and bytes side by side: a lookup touches
   // one or two cache lines. Separate arrays of keys, lengths, numbers and per-slot views
   // made a hit four or five cache misses (a profile put the copy at 5 % of the generator).
@@ -26,16 +29,17 @@ export class EncodedCache {
    * @param slotsLog2 log2 of the number of slots
    * @param slotBytes the longest value cached; longer ones are written but not cached.
    *   Rounded up to whole 32-bit words; 52 makes a slot 64 bytes, one cache line.
+   * @param place where to put the arena (memory of that many bytes, 4-byte aligned); default: its own
    */
-  constructor(slotsLog2: number, slotBytes: number) {
+  constructor(slotsLog2: number, slotBytes: number, place?: (bytes: number) => Buffer) {
     const n = 1 << slotsLog2;
     this.mask = n - 1;
     this.capacity = (slotBytes + 3) & ~3;
     this.stride = HEADER + this.capacity;
-    const bytes = new ArrayBuffer(n * this.stride);
-    this.arena = Buffer.from(bytes);
-    this.words = new Int32Array(bytes);
-    this.view = new DataView(bytes);
+    this.arena = place ? place(n * this.stride) : Buffer.alloc(n * this.stride);
+    this.address = this.arena.byteOffset;
+    this.words = new Int32Array(this.arena.buffer, this.arena.byteOffset, this.arena.length >> 2);
+    this.view = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.length);
     for (let i = 0; i < n; i++) this.words[(i * this.stride) >> 2] = -1;
   }
 

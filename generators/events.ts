@@ -16,6 +16,7 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
   const K = ctx.kernel.x;
   const { eventType: types, channel: channels, eventProperties: properties } = ctx.arena;
   const sessionKey = (KEY.session ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+  const refs = ctx.userRefs;
   const w = new CopyWriter(undefined, ctx.kernel.slots);
   const width = c.massTo - c.massFrom;
   const near = { hi: 0, lo: 0 };
@@ -32,28 +33,21 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
     } else {
       user = ctx.userZipf.rank(rng.next());
     }
-    w.int(c.first + i + 1);
-    w.tab();
-    writeUserRef(ctx, w, user);
     const type = DIST.eventType.pick(rng.next());
     const channel = DIST.channel.pick(rng.next());
     const prop = rng.int(props.length);
-    w.pos =
-      K.eventTail(
-        w.base + w.pos,
-        sk >= 0 ? 1 : 0,
-        sk,
-        si,
-        sessionKey,
-        KEY.session,
-        types.at[type],
-        types.len[type],
-        channels.at[channel],
-        channels.len[channel],
-        properties.at[prop],
-        properties.len[prop],
-        t,
-      ) - w.base;
+    const session = sk >= 0 ? 1 : 0;
+    const id = c.first + i + 1;
+    // The whole row in one call when the user's reference is cached (most rows), else
+    // event_id and the reference here, and the rest in the kernel.
+    let end = K.event(w.base + w.pos, id, refs.address, refs.mask, refs.stride, user, session, sk, si, sessionKey, KEY.session, types.at[type], types.len[type], channels.at[channel], channels.len[channel], properties.at[prop], properties.len[prop], t);
+    if (end === 0) {
+      w.int(id);
+      w.tab();
+      writeUserRef(ctx, w, user);
+      end = K.eventTail(w.base + w.pos, session, sk, si, sessionKey, KEY.session, types.at[type], types.len[type], channels.at[channel], channels.len[channel], properties.at[prop], properties.len[prop], t);
+    }
+    w.pos = end - w.base;
     if (w.full) yield { table: 'analytics_events', buf: w.take() };
   }
   const last = w.done();

@@ -33,6 +33,7 @@ interface KernelExports {
   messageTail(p: number, mid: number, midLen: number, provider: number, providerLen: number, read: number, t: number): number;
   message(p: number, pre: number, preLen: number, hi: number, lo: number, mixed: number, key: number, index: number, mid: number, midLen: number, provider: number, providerLen: number, read: number, t: number): number;
   session(p: number, pre: number, preLen: number, bot: number, channel: number, channelLen: number, intent: number, intentLen: number, memoryType: number, memoryTypeLen: number, title: number, titleLen: number, messages: number, start: number, end: number): number;
+  event(p: number, id: number, cache: number, cacheMask: number, cacheStride: number, user: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
   eventTail(p: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
 }
 
@@ -83,6 +84,14 @@ export class RowKernel {
     this.arenaEnd = arenaEnd;
     for (let i = SCRATCH_AREAS - 1; i >= 0; i--) this.freeScratch.push(scratchStart + i * SCRATCH_BYTES);
     this.slots = new SlotPool(memory.buffer, slotBase, slotSize, slotCount);
+  }
+
+  /** A zeroed piece of the arena (64-byte aligned: count 63 bytes more in arenaBytes), for tables the kernel reads. */
+  alloc(bytes: number): Buffer {
+    const at = align(this.top, 64);
+    if (at + bytes > this.arenaEnd) throw new Error('row kernel arena is full (an internal sizing error)');
+    this.top = at + bytes;
+    return Buffer.from(this.bytes.buffer, at, bytes);
   }
 
   /** Copy byte strings into the arena, once; the table says where each went. */

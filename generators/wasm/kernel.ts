@@ -233,3 +233,18 @@ export function session(p: u32, pre: u32, preLen: u32, bot: u32, channel: u32, c
   store<u8>(p, NL);
   return p + 1;
 }
+
+/**
+ * A whole analytics_events row when its user's `tenant_id\tuser_id\t` is in the user
+ * cache (encoded-cache.ts: slots of key, value, length and bytes at `cache`), else 0 and
+ * nothing written: event_id, the cached user reference, then eventTail.
+ */
+export function event(p: u32, id: u32, cache: u32, cacheMask: u32, cacheStride: u32, user: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, type: u32, typeLen: u32, channel: u32, channelLen: u32, props: u32, propsLen: u32, t: f64): u32 {
+  const slot = cache + (user & cacheMask) * cacheStride;
+  if (load<u32>(slot) != user) return 0;
+  p = uint(p, id);
+  store<u8>(p, TAB);
+  const n = load<u32>(slot + 8);
+  memory.copy(p + 1, slot + 12, n);
+  return eventTail(p + 1 + n, session, hi, lo, mixed, key, type, typeLen, channel, channelLen, props, propsLen, t);
+}
