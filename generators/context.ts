@@ -77,6 +77,11 @@ export interface GenContext {
     memoryType: ArenaTable;
     titles: ArenaTable;
     eventProperties: ArenaTable;
+    taskTitles: ArenaTable;
+    taskStatus: ArenaTable;
+    taskPriority: ArenaTable;
+    executionMode: ArenaTable;
+    riskLevel: ArenaTable;
   };
 }
 
@@ -113,7 +118,23 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
   const eventTypes = EVENT_TYPES.map((t) => Buffer.from(t));
   const eventProperties = pools.eventProperties.map((e) => e.bytes);
   const titles = pools.titles.map((e) => e.bytes);
-  const arenaLists = [segments.user, segments.assistant, enumBytes.llm_provider, eventTypes, enumBytes.channel, enumBytes.intent, enumBytes.memory_type, titles, eventProperties];
+  const taskTitles = pools.taskTitles.map((e) => e.bytes);
+  const arenaLists = [
+    segments.user,
+    segments.assistant,
+    enumBytes.llm_provider,
+    eventTypes,
+    enumBytes.channel,
+    enumBytes.intent,
+    enumBytes.memory_type,
+    titles,
+    eventProperties,
+    taskTitles,
+    enumBytes.task_status,
+    enumBytes.task_priority,
+    enumBytes.execution_mode,
+    enumBytes.risk_level,
+  ];
   const kernel = new RowKernel(arenaBytes(arenaLists) + USER_CACHE_BYTES + 63, OUTPUT_BUFFER_BYTES, KERNEL_SLOTS);
   return {
     params,
@@ -143,6 +164,11 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
       memoryType: kernel.put(enumBytes.memory_type),
       titles: kernel.put(titles),
       eventProperties: kernel.put(eventProperties),
+      taskTitles: kernel.put(taskTitles),
+      taskStatus: kernel.put(enumBytes.task_status),
+      taskPriority: kernel.put(enumBytes.task_priority),
+      executionMode: kernel.put(enumBytes.execution_mode),
+      riskLevel: kernel.put(enumBytes.risk_level),
     },
   };
 }

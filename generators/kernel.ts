@@ -34,6 +34,7 @@ interface KernelExports {
   message(p: number, pre: number, preLen: number, hi: number, lo: number, mixed: number, key: number, index: number, mid: number, midLen: number, provider: number, providerLen: number, read: number, t: number): number;
   session(p: number, pre: number, preLen: number, bot: number, channel: number, channelLen: number, intent: number, intentLen: number, memoryType: number, memoryTypeLen: number, title: number, titleLen: number, messages: number, start: number, end: number): number;
   event(p: number, id: number, cache: number, cacheMask: number, cacheStride: number, user: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
+  taskTail(p: number, session: number, hi: number, lo: number, mixed: number, key: number, title: number, titleLen: number, status: number, statusLen: number, priority: number, priorityLen: number, mode: number, modeLen: number, risk: number, riskLen: number, intent: number, intentLen: number, progress: number, created: number, updated: number, completed: number): number;
   eventTail(p: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
 }
 

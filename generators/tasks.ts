@@ -4,7 +4,7 @@
  * waiting for approval have a pending one. Tasks come in time order over the span.
  */
 import { CopyWriter } from './copytext.ts';
-import { DIST, type GenContext, KEY, idFor, sessionNear, tenantOfUser, userOfSession, writeUserRef } from './context.ts';
+import { DIST, type GenContext, KEY, sessionNear, tenantOfUser, userOfSession, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { LogNormal } from './distributions.ts';
 import { Rng } from './rng.ts';
@@ -22,8 +22,13 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
   const { pools } = ctx;
   const E = ctx.enumBytes;
   const rng = new Rng(seed, KEY.tasks, c.k);
-  const tw = new CopyWriter();
-  const aw = new CopyWriter();
+  // Ids and the task rows after user_id are written by the row kernel, into its slots.
+  const K = ctx.kernel.x;
+  const A = ctx.arena;
+  const mixed = (key: number) => (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+  const [taskKey, sessionKey, approvalKey, userKey] = [mixed(KEY.task), mixed(KEY.session), mixed(KEY.approval), mixed(KEY.user)];
+  const tw = new CopyWriter(undefined, ctx.kernel.slots);
+  const aw = new CopyWriter(undefined, ctx.kernel.slots);
   const approvalBufs: Buffer[] = [];
   const wantTasks = tables.has('auto_tasks');
   const wantApprovals = tables.has('task_approvals');
@@ -32,20 +37,21 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
   const near = { hi: 0, lo: 0 };
   for (let i = 0; i < c.rows; i++) {
     const created = ctx.spanClock.at(c.massFrom + ((i + rng.next()) / c.rows) * width);
-    const id = idFor(seed, KEY.task, c.k, i);
     let user: number;
-    let session: ReturnType<typeof idFor> | undefined;
+    let sk = -1;
+    let si = 0;
     if (rng.chance(0.6)) {
       const s = sessionNear(ctx, created, rng.next(), near);
-      session = idFor(seed, KEY.session, s.hi, s.lo);
-      user = userOfSession(ctx, s.hi, s.lo);
+      sk = s.hi;
+      si = s.lo;
+      user = userOfSession(ctx, sk, si);
     } else {
       user = ctx.userZipf.rank(rng.next());
     }
     // The row starts here (id, tenant_id, user_id): the user's part may come from the cache.
     let tenant: number;
     if (wantTasks) {
-      tw.uuid(id[0], id[1], id[2], id[3]);
+      tw.pos = K.id(tw.base + tw.pos, c.k, i, taskKey, KEY.task) - tw.base;
       tw.tab();
       tenant = writeUserRef(ctx, tw, user);
     } else tenant = tenantOfUser(ctx, user);
@@ -58,30 +64,32 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
     const done = status >= STATUS.completed;
     const updated = created + TIME_TO_UPDATE.at(rng.next());
     if (wantTasks) {
-      if (session) tw.uuid(session[0], session[1], session[2], session[3]);
-      else tw.nil();
-      tw.tab();
-      tw.raw(pools.taskTitles[title].bytes);
-      tw.tab();
-      tw.raw(E.task_status[status]);
-      tw.tab();
-      tw.raw(E.task_priority[priority]);
-      tw.tab();
-      tw.raw(E.execution_mode[mode]);
-      tw.tab();
-      tw.raw(E.risk_level[risk]);
-      tw.tab();
-      tw.raw(E.intent[intent]);
-      tw.tab();
-      tw.int(done ? 100 : Math.floor(rng.next() * 100));
-      tw.tab();
-      tw.timestamp(created);
-      tw.tab();
-      tw.timestamp(updated);
-      tw.tab();
-      if (status === STATUS.completed) tw.timestamp(updated);
-      else tw.nil();
-      tw.nl();
+      const progress = done ? 100 : Math.floor(rng.next() * 100);
+      tw.pos =
+        K.taskTail(
+          tw.base + tw.pos,
+          sk >= 0 ? 1 : 0,
+          sk,
+          si,
+          sessionKey,
+          KEY.session,
+          A.taskTitles.at[title],
+          A.taskTitles.len[title],
+          A.taskStatus.at[status],
+          A.taskStatus.len[status],
+          A.taskPriority.at[priority],
+          A.taskPriority.len[priority],
+          A.executionMode.at[mode],
+          A.executionMode.len[mode],
+          A.riskLevel.at[risk],
+          A.riskLevel.len[risk],
+          A.intent.at[intent],
+          A.intent.len[intent],
+          progress,
+          created,
+          updated,
+          status === STATUS.completed ? 1 : 0,
+        ) - tw.base;
       if (tw.full) yield { table: 'auto_tasks', buf: tw.take() };
     } else if (!done) rng.next();
 
@@ -89,18 +97,17 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
     if (asks) {
       const pending = status === STATUS.waitingApproval;
       const decision = pending ? 0 : DIST.approvalDecision.pick(rng.next());
-      const approver = rng.chance(0.8) ? idFor(seed, KEY.user, 0, ctx.userZipf.rank(rng.next())) : undefined;
+      const approver = rng.chance(0.8) ? ctx.userZipf.rank(rng.next()) : -1;
       const reason = rng.chance(0.5) ? rng.int(pools.reasons.length) : -1;
       const decidedAfter = TIME_TO_DECIDE.at(rng.next());
       if (wantApprovals) {
-        const aid = idFor(seed, KEY.approval, c.k, i);
-        aw.uuid(aid[0], aid[1], aid[2], aid[3]);
+        aw.pos = K.id(aw.base + aw.pos, c.k, i, approvalKey, KEY.approval) - aw.base;
         aw.tab();
-        aw.uuid(id[0], id[1], id[2], id[3]);
+        aw.pos = K.id(aw.base + aw.pos, c.k, i, taskKey, KEY.task) - aw.base;
         aw.tab();
         aw.int(tenant);
         aw.tab();
-        if (approver && decision !== 0 && decision !== 3) aw.uuid(approver[0], approver[1], approver[2], approver[3]);
+        if (approver >= 0 && decision !== 0 && decision !== 3) aw.pos = K.id(aw.base + aw.pos, 0, approver, userKey, KEY.user) - aw.base;
         else aw.nil();
         aw.tab();
         aw.raw(E.approval_status[decision]);

@@ -248,3 +248,36 @@ export function event(p: u32, id: u32, cache: u32, cacheMask: u32, cacheStride: 
   memory.copy(p + 1, slot + 12, n);
   return eventTail(p + 1 + n, session, hi, lo, mixed, key, type, typeLen, channel, channelLen, props, propsLen, t);
 }
+
+/**
+ * auto_tasks from its session_id: the session's id (or \N when `session` is 0), title,
+ * status, priority, execution_mode, risk_level, intent, progress, created_at, updated_at,
+ * completed_at (updated_at when `completed`, else \N).
+ */
+export function taskTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, title: u32, titleLen: u32, status: u32, statusLen: u32, priority: u32, priorityLen: u32, mode: u32, modeLen: u32, risk: u32, riskLen: u32, intent: u32, intentLen: u32, progress: u32, created: f64, updated: f64, completed: u32): u32 {
+  if (session) p = id(p, hi, lo, mixed, key);
+  else {
+    store<u16>(p, 0x4e5c);
+    p += 2;
+  }
+  store<u8>(p, TAB);
+  p = value(p + 1, title, titleLen);
+  p = value(p, status, statusLen);
+  p = value(p, priority, priorityLen);
+  p = value(p, mode, modeLen);
+  p = value(p, risk, riskLen);
+  p = value(p, intent, intentLen);
+  p = uint(p, progress);
+  store<u8>(p, TAB);
+  p = timestamp(p + 1, created);
+  store<u8>(p, TAB);
+  p = timestamp(p + 1, updated);
+  store<u8>(p, TAB);
+  if (completed) p = timestamp(p + 1, updated);
+  else {
+    store<u16>(p + 1, 0x4e5c);
+    p += 3;
+  }
+  store<u8>(p, NL);
+  return p + 1;
+}
