@@ -5,7 +5,7 @@
  * function of the seed and an index.
  */
 import { TrafficClock, monthStartMs, SPAN_START_MS } from './calendar.ts';
-import { Categorical, Zipf } from './distributions.ts';
+import { Categorical, LogNormal, Zipf } from './distributions.ts';
 import { type EnumDomain, type EnumStyle, ENUMS, names } from './enums.ts';
 import { type Chunk, type Counts, type DataParams, chunkPlan, deriveCounts } from './plan.ts';
 import { type Pools, poolsFor } from './pools.ts';
@@ -64,6 +64,8 @@ export interface GenContext {
   readonly clocks: Map<number, TrafficClock>;
   spanClock: TrafficClock;
   spanEndMs: number;
+  /** Address of the tables the kernel's message loop reads (kernel.ts `messages`, its CF_ layout). */
+  messageTables: number;
   /** Writes the message and event rows' bytes (generators/kernel.ts), from `arena`. */
   kernel: RowKernel;
   /** Where the kernel finds each pre-encoded value, by the same index as in the JS arrays. */
@@ -90,6 +92,47 @@ export interface GenContext {
  * two connections); past them, writers hand over copies (CopyWriter.take).
  */
 const KERNEL_SLOTS = 48;
+
+/** Time an assistant takes to answer (median 4 s) and a user to write back (median 45 s), in ms. */
+export const ASSISTANT_LATENCY = new LogNormal(Math.log(4_000), 0.7);
+export const USER_THINK = new LogNormal(Math.log(45_000), 1.1);
+
+/** The kernel's message loop computes a log-normal draw in the tables' tails here (the same Math.exp as the JS). */
+function lognormalTail(which: number, u: number): number {
+  return which === 0 ? USER_THINK.exact(u) : ASSISTANT_LATENCY.exact(u);
+}
+
+/** The tables of the kernel's message loop, in the order of its CF_ layout (generators/wasm/kernel.ts). */
+function messageTables(kernel: RowKernel, pools: Pools, enumBytes: Record<EnumDomain, Buffer[]>, segments: { user: ArenaTable; assistant: ArenaTable }): number {
+  const words: number[] = [kernel.putArray(USER_THINK.q), kernel.putArray(ASSISTANT_LATENCY.q)];
+  for (const dist of [DIST.userMessageType, DIST.assistantMessageType]) words.push(kernel.putArray(dist.cdf), kernel.putArray(Int32Array.from(dist.codes)));
+  for (const pool of [pools.userMessages, pools.assistantMessages, pools.toolMessages, pools.systemMessages]) {
+    const bytes = kernel.put(pool.map((e) => e.bytes));
+    words.push(pool.length, kernel.putArray(bytes.at), kernel.putArray(bytes.len), kernel.putArray(Int32Array.from(pool, (e) => e.tokens)));
+  }
+  const byCode = (domain: EnumDomain) => kernel.put(dense(enumBytes[domain]));
+  for (const table of [segments.user, segments.assistant, byCode('message_role'), byCode('message_type')]) words.push(kernel.putArray(table.at), kernel.putArray(table.len));
+  return kernel.putArray(Int32Array.from(words));
+}
+
+/** Arena bytes messageTables needs, 8 bytes of alignment for each array included. */
+function messageTablesBytes(pools: Pools, enumBytes: Record<EnumDomain, Buffer[]>): number {
+  const array = (n: number, size: number) => n * size + 8;
+  let bytes = array(USER_THINK.q.length, 8) + array(ASSISTANT_LATENCY.q.length, 8);
+  for (const dist of [DIST.userMessageType, DIST.assistantMessageType]) bytes += array(dist.cdf.length, 8) + array(dist.codes.length, 4);
+  for (const pool of [pools.userMessages, pools.assistantMessages, pools.toolMessages, pools.systemMessages]) {
+    bytes += pool.reduce((a, e) => a + e.bytes.length, 0) + 3 * array(pool.length, 4);
+  }
+  for (const n of [pools.userMessages.length, pools.assistantMessages.length, enumBytes.message_role.length, enumBytes.message_type.length]) bytes += 2 * array(n, 4);
+  return bytes + arenaBytes([dense(enumBytes.message_role), dense(enumBytes.message_type)]) + array(30, 4);
+}
+
+/** An enum's bytes by code with the unused codes as empty values (the arrays have holes). */
+function dense(bytes: Buffer[]): Buffer[] {
+  return Array.from(bytes, (b) => b ?? EMPTY);
+}
+
+const EMPTY = Buffer.alloc(0);
 
 // The user cache (ctx.userRefs), in the kernel's memory: the event rows read it there.
 const USER_CACHE_SLOTS_LOG2 = 16;
@@ -135,7 +178,9 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     enumBytes.execution_mode,
     enumBytes.risk_level,
   ];
-  const kernel = new RowKernel(arenaBytes(arenaLists) + USER_CACHE_BYTES + 63, OUTPUT_BUFFER_BYTES, KERNEL_SLOTS);
+  const kernel = new RowKernel(arenaBytes(arenaLists) + messageTablesBytes(pools, enumBytes) + USER_CACHE_BYTES + 63, OUTPUT_BUFFER_BYTES, KERNEL_SLOTS, lognormalTail);
+  const userSegments = kernel.put(segments.user);
+  const assistantSegments = kernel.put(segments.assistant);
   return {
     params,
     counts,
@@ -153,10 +198,11 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     clocks: new Map(),
     spanClock: new TrafficClock(SPAN_START_MS, spanEndMs),
     spanEndMs,
+    messageTables: messageTables(kernel, pools, enumBytes, { user: userSegments, assistant: assistantSegments }),
     kernel,
     arena: {
-      userSegments: kernel.put(segments.user),
-      assistantSegments: kernel.put(segments.assistant),
+      userSegments,
+      assistantSegments,
       provider: kernel.put(enumBytes.llm_provider),
       eventType: kernel.put(eventTypes),
       channel: kernel.put(enumBytes.channel),

@@ -5,7 +5,7 @@
  * Poisson process over the traffic clock, so rows come out in time order within a
  * partition (the physical correlation BRIN depends on).
  */
-import { CopyWriter } from './copytext.ts';
+import { CopyWriter, FLUSH_BYTES } from './copytext.ts';
 import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, providerOfBot, userOfSession, writeId, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { LogNormal } from './distributions.ts';
@@ -17,11 +17,7 @@ export const SESSION_LENGTH = { mu: 2.0, sigma: 1.0 } as const;
 /** E[floor(X) + 1] for X log-normal: e^(mu + sigma²/2) + ½ (≈ 12.68; the cap at 400 moves it by < 0.01). */
 const MEAN_LENGTH = Math.exp(SESSION_LENGTH.mu + SESSION_LENGTH.sigma ** 2 / 2) + 0.5;
 
-const ROLE = { user: 1, assistant: 2, system: 3, tool: 4, episodic: 9, compact: 10 } as const;
 const SESSION_LENGTH_DIST = new LogNormal(SESSION_LENGTH.mu, SESSION_LENGTH.sigma);
-/** Time an assistant takes to answer (median 4 s) and a user to write back (median 45 s), in ms. */
-const ASSISTANT_LATENCY = new LogNormal(Math.log(4_000), 0.7);
-const USER_THINK = new LogNormal(Math.log(45_000), 1.1);
 
 /**
  * Generate conversation chunk c. Yields message_history buffers as they fill, then the
@@ -33,20 +29,22 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   const wantMessages = tables.has('message_history');
   const wantSessions = tables.has('user_sessions');
   const pools = ctx.pools;
-  const E = ctx.enumBytes;
   const clock = ctx.monthClock(c.month);
   const rng = new Rng(seed, KEY.conversations, c.k);
   const crng = new Rng(seed, KEY.content, c.k);
   // Rows are written by the row kernel (with JS for the rare kinds of message), into its slots.
   const K = ctx.kernel.x;
-  const { userSegments, assistantSegments, provider: providers, channel: channels, intent: intents, memoryType: memoryTypes, titles } = ctx.arena;
+  const { provider: providers, channel: channels, intent: intents, memoryType: memoryTypes, titles } = ctx.arena;
   const messageKey = (KEY.message ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
   const mw = new CopyWriter(undefined, ctx.kernel.slots);
   const sw = new CopyWriter(undefined, ctx.kernel.slots);
   const sessionBufs: Buffer[] = [];
-  // session_id, tenant_id, user_id (< 100 bytes), where the kernel copies them from.
+  // A scratch area in the kernel's memory: session_id, tenant_id, user_id (< 100 bytes),
+  // where the kernel copies them from, then the message loop's state (kernel.ts ST_).
   const prefixArea = ctx.kernel.scratch();
-  const prefix = new CopyWriter(prefixArea);
+  const prefix = new CopyWriter(prefixArea.subarray(0, 128));
+  const stateAt = prefixArea.byteOffset + 128;
+  const { words: loop, doubles: clockAt } = ctx.kernel.views(prefixArea.subarray(128));
 
   let budget = c.rows;
   let mass = c.massFrom;
@@ -77,87 +75,48 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
       const preLen = prefix.pos;
       const bot = (tenant - 1) * ctx.counts.botsPerTenant + 1 + rng.int(ctx.counts.botsPerTenant);
       const provider = providerOfBot(ctx, bot);
-      const providerAt = providers.at[provider]; // passed as 0 where the row has no provider: NULL
+      const providerAt = providers.at[provider];
       const providerLen = providers.len[provider];
       const channel = DIST.channel.pick(rng.next());
       const intent = DIST.intent.pick(rng.next());
       const memory = DIST.memoryType.pick(rng.next());
       const hasSystem = rng.chance(0.08);
 
-      let t = start;
-      let prevRole = 0;
-      for (let j = 0; j < n; j++) {
-        // Role sequence and timing come from the session stream (rng), content from crng,
-        // so sessions alone (generate user_sessions) draw exactly what a full load draws.
-        let role: number;
-        if (j === 0 && hasSystem) role = ROLE.system;
-        else if (prevRole === ROLE.user && rng.chance(0.06)) role = ROLE.tool;
-        else if (prevRole === ROLE.user || prevRole === ROLE.tool) role = ROLE.assistant;
-        else {
-          const r = rng.next();
-          role = r < 0.003 ? ROLE.episodic : r < 0.005 ? ROLE.compact : ROLE.user;
-        }
-        if (j > 0) {
-          t +=
-            prevRole === ROLE.assistant
-              ? USER_THINK.at(rng.next())
-              : prevRole === ROLE.tool
-                ? 500 + rng.next() * 2500
-                : ASSISTANT_LATENCY.at(rng.next());
-        }
-        prevRole = role;
-        if (t > lastMs) t = lastMs;
-        if (wantMessages) {
-          const isUser = role === ROLE.user;
-          const pool =
-            role === ROLE.user
-              ? pools.userMessages
-              : role === ROLE.assistant || role === ROLE.episodic || role === ROLE.compact
-                ? pools.assistantMessages
-                : role === ROLE.tool
-                  ? pools.toolMessages
-                  : pools.systemMessages;
-          const entryIndex = crng.int(pool.length);
-          const mtype = isUser ? DIST.userMessageType.pick(crng.next()) : DIST.assistantMessageType.pick(crng.next());
-          const withProvider = role === ROLE.assistant || role === ROLE.tool;
-          const read = role === ROLE.assistant && crng.chance(0.03) ? 0 : 1;
-          if (mtype === 0 && (role === ROLE.user || role === ROLE.assistant)) {
-            // The common rows: role, type, content and tokens pre-encoded as one segment.
-            const seg = role === ROLE.user ? userSegments : assistantSegments;
-            mw.pos =
-              K.message(
-                mw.base + mw.pos,
-                preAt,
-                preLen,
-                c.k,
-                msgSeq,
-                messageKey,
-                KEY.message,
-                j,
-                seg.at[entryIndex],
-                seg.len[entryIndex],
-                withProvider ? providerAt : 0,
-                providerLen,
-                read,
-                t,
-              ) - mw.base;
-          } else {
-            const entry = pool[entryIndex]; // only here: loading it for every row was a cache miss (2 % of the generator)
-            mw.pos = K.messageHead(mw.base + mw.pos, preAt, preLen, c.k, msgSeq, messageKey, KEY.message, j) - mw.base;
-            mw.raw(E.message_role[role]);
-            mw.tab();
-            mw.raw(E.message_type[mtype]);
-            mw.tab();
-            mw.raw(entry.bytes);
-            mw.tab();
-            mw.int(entry.tokens);
-            mw.tab();
-            mw.pos = K.messageTail(mw.base + mw.pos, 0, 0, withProvider ? providerAt : 0, providerLen, read, t) - mw.base;
-          }
-          if (mw.full) yield { table: 'message_history', buf: mw.take() };
-        }
-        msgSeq++;
+      // The session's messages, written (or, for user_sessions alone, only drawn) by the
+      // kernel's loop: roles, gaps and content from the same two streams as the rest of
+      // the chunk, handed over in its state block and taken back after.
+      rng.saveTo(loop, 0);
+      crng.saveTo(loop, 4);
+      loop[8] = 0; // next message's index
+      loop[9] = 0; // previous role
+      loop[10] = msgSeq;
+      clockAt[6] = start;
+      for (;;) {
+        mw.pos =
+          K.messages(
+            mw.base + mw.pos,
+            mw.base + FLUSH_BYTES,
+            stateAt,
+            ctx.messageTables,
+            preAt,
+            preLen,
+            c.k,
+            messageKey,
+            KEY.message,
+            n,
+            hasSystem ? 1 : 0,
+            wantMessages ? 1 : 0,
+            providerAt,
+            providerLen,
+            lastMs,
+          ) - mw.base;
+        if (mw.full) yield { table: 'message_history', buf: mw.take() };
+        if (loop[8] >= n) break;
       }
+      rng.loadFrom(loop, 0);
+      crng.loadFrom(loop, 4);
+      msgSeq = loop[10];
+      const t = clockAt[6];
       nMessages += n;
 
       if (wantSessions) {

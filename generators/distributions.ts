@@ -121,7 +121,8 @@ const TAIL = 16;
  * quantile by under 0.05 % (test/unit/distributions.test.ts).
  */
 export class LogNormal {
-  private readonly q: Float64Array;
+  /** The quantile at each cell edge (the row kernel reads it too: generators/wasm/kernel.ts). */
+  readonly q: Float64Array;
 
   constructor(
     readonly mu: number,
@@ -148,7 +149,8 @@ export class LogNormal {
 
 /** A categorical distribution over codes, drawn with one uniform and a short scan. */
 export class Categorical {
-  private readonly cdf: Float64Array;
+  /** Cumulative probability per code (the row kernel reads it too). */
+  readonly cdf: Float64Array;
   readonly codes: readonly number[];
 
   /** @param weights code → relative weight */

@@ -35,6 +35,7 @@ interface KernelExports {
   session(p: number, pre: number, preLen: number, bot: number, channel: number, channelLen: number, intent: number, intentLen: number, memoryType: number, memoryTypeLen: number, title: number, titleLen: number, messages: number, start: number, end: number): number;
   event(p: number, id: number, cache: number, cacheMask: number, cacheStride: number, user: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
   taskTail(p: number, session: number, hi: number, lo: number, mixed: number, key: number, title: number, titleLen: number, status: number, statusLen: number, priority: number, priorityLen: number, mode: number, modeLen: number, risk: number, riskLen: number, intent: number, intentLen: number, progress: number, created: number, updated: number, completed: number): number;
+  messages(p: number, full: number, state: number, config: number, pre: number, preLen: number, k: number, mixed: number, key: number, n: number, hasSystem: number, write: number, provider: number, providerLen: number, lastMs: number): number;
   eventTail(p: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
 }
 
@@ -68,8 +69,9 @@ export class RowKernel {
    * @param arenaBytes room for the pre-encoded text (put() must stay within it)
    * @param slotSize bytes of each output slot
    * @param slotCount output slots
+   * @param lognormalTail what the kernel calls for a log-normal draw in a table's tails (generators/wasm/kernel.ts)
    */
-  constructor(arenaBytes: number, slotSize: number, slotCount: number) {
+  constructor(arenaBytes: number, slotSize: number, slotCount: number, lognormalTail: (which: number, u: number) => number = () => NaN) {
     const dataStart = 270336; // wasm/kernel.ts DATA_START, checked below
     const arenaEnd = dataStart + arenaBytes;
     const scratchStart = align(arenaEnd, 64);
@@ -77,7 +79,7 @@ export class RowKernel {
     const slotBase = align(scratchEnd, PAGE);
     const pages = Math.ceil((slotBase + slotSize * slotCount) / PAGE);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    this.x = new WebAssembly.Instance(kernelModule(), { env: { memory } }).exports as unknown as KernelExports;
+    this.x = new WebAssembly.Instance(kernelModule(), { env: { memory, lognormalTail } }).exports as unknown as KernelExports;
     if (this.x.DATA_START.value !== dataStart) throw new Error(`kernel.wasm's DATA_START is ${this.x.DATA_START.value}, kernel.ts expects ${dataStart}: rebuild with npm run build:wasm`);
     this.x.init();
     this.bytes = Buffer.from(memory.buffer);
@@ -93,6 +95,20 @@ export class RowKernel {
     if (at + bytes > this.arenaEnd) throw new Error('row kernel arena is full (an internal sizing error)');
     this.top = at + bytes;
     return Buffer.from(this.bytes.buffer, at, bytes);
+  }
+
+  /** Copy an array of numbers into the arena (8-byte aligned: count 7 bytes more in arenaBytes); returns its address. */
+  putArray(values: Int32Array | Float64Array): number {
+    const at = align(this.top, 8);
+    if (at + values.byteLength > this.arenaEnd) throw new Error('row kernel arena is full (an internal sizing error)');
+    this.bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at);
+    this.top = at + values.byteLength;
+    return at;
+  }
+
+  /** An Int32Array and a Float64Array over the same bytes of the kernel's memory (a scratch area's, say). */
+  views(buf: Buffer): { words: Int32Array; doubles: Float64Array } {
+    return { words: new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2), doubles: new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3) };
   }
 
   /** Copy byte strings into the arena, once; the table says where each went. */

@@ -71,6 +71,22 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.u32(); // warm-up, as sfc32's author recommends
   }
 
+  /** Write the state into words[at, at + 4): a row kernel goes on with the stream from there. */
+  saveTo(words: Int32Array, at: number): void {
+    words[at] = this.a;
+    words[at + 1] = this.b;
+    words[at + 2] = this.c;
+    words[at + 3] = this.d;
+  }
+
+  /** Take the state back from words[at, at + 4), where a row kernel left it. */
+  loadFrom(words: Int32Array, at: number): void {
+    this.a = words[at];
+    this.b = words[at + 1];
+    this.c = words[at + 2];
+    this.d = words[at + 3];
+  }
+
   /** A uniform uint32. */
   u32(): number {
     const a = this.a;

@@ -281,3 +281,139 @@ export function taskTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, key
   store<u8>(p, NL);
   return p + 1;
 }
+
+// ---------------------------------------------------------------------------------------
+// A session's message rows, draws included: the loop of conversations.ts run here, on the
+// same two random streams (sfc32, rng.ts), with the same tables, so the bytes and the
+// streams' states come out exactly as the JS loop left them.
+
+/** The JS side's LogNormal.exact(u) of table `which` (0: user think time, 1: assistant latency): the tails. */
+@external("env", "lognormalTail")
+declare function lognormalTail(which: u32, u: f64): f64;
+
+const LOGNORMAL_CELLS: u32 = 2048;
+const LOGNORMAL_TAIL: u32 = 16;
+
+const ROLE_USER: u32 = 1;
+const ROLE_ASSISTANT: u32 = 2;
+const ROLE_SYSTEM: u32 = 3;
+const ROLE_TOOL: u32 = 4;
+const ROLE_EPISODIC: u32 = 9;
+const ROLE_COMPACT: u32 = 10;
+
+// A loop's state, at `st` (a conversations generator's scratch area): the session stream
+// (rng) and the content stream (crng) as four int32 each, the next message's index in the
+// session, the previous role, the chunk's message sequence number, and the clock.
+const ST_RNG: u32 = 0;
+const ST_CRNG: u32 = 16;
+const ST_J: u32 = 32;
+const ST_PREV: u32 = 36;
+const ST_SEQ: u32 = 40;
+const ST_T: u32 = 48;
+
+// Where the tables are (a context's arena), at `cf`, one word each.
+const CF_USER_THINK: u32 = 0; // f64[2049]
+const CF_ASSISTANT_LATENCY: u32 = 4; // f64[2049]
+const CF_USER_TYPE_CDF: u32 = 8; // f64[]
+const CF_USER_TYPE_CODES: u32 = 12; // i32[]
+const CF_ASSISTANT_TYPE_CDF: u32 = 16;
+const CF_ASSISTANT_TYPE_CODES: u32 = 20;
+const CF_POOLS: u32 = 24; // 4 pools (user, assistant, tool, system) x (length, at[], len[], tokens[])
+const CF_USER_SEG: u32 = 88; // at[], len[]
+const CF_ASSISTANT_SEG: u32 = 96;
+const CF_ROLE: u32 = 104; // at[], len[] by role code
+const CF_TYPE: u32 = 112; // at[], len[] by message type code
+
+@inline function u32Of(st: u32): u32 {
+  const a = load<u32>(st);
+  const b = load<u32>(st, 4);
+  const c = load<u32>(st, 8);
+  const d = load<u32>(st, 12);
+  const t = a + b + d;
+  store<u32>(st, b ^ (b >> 9));
+  store<u32>(st, c + (c << 3), 4);
+  store<u32>(st, ((c << 21) | (c >> 11)) + t, 8);
+  store<u32>(st, d + 1, 12);
+  return t;
+}
+
+@inline function next(st: u32): f64 {
+  return <f64>u32Of(st) / 4294967296.0;
+}
+
+@inline function pick(cdf: u32, codes: u32, u: f64): u32 {
+  let i: u32 = 0;
+  while (u >= load<f64>(cdf + 8 * i)) i++;
+  return load<u32>(codes + 4 * i);
+}
+
+@inline function lognormal(q: u32, which: u32, u: f64): f64 {
+  const x = u * <f64>LOGNORMAL_CELLS;
+  const i = <u32>x;
+  if (i < LOGNORMAL_TAIL || i >= LOGNORMAL_CELLS - LOGNORMAL_TAIL) return lognormalTail(which, u);
+  const lo = load<f64>(q + 8 * i);
+  return lo + (x - <f64>i) * (load<f64>(q + 8 * i + 8) - lo);
+}
+
+@inline function word(cf: u32, at: u32): u32 {
+  return load<u32>(cf + at);
+}
+
+/**
+ * Messages [state j, n) of a session, until done or the output passes `full` (the row
+ * that passes it is written, as CopyWriter.full is checked after each row): returns the
+ * address after the last row written; the state says how far it got. `write` 0 draws
+ * without writing (user_sessions alone).
+ */
+export function messages(p: u32, full: u32, st: u32, cf: u32, pre: u32, preLen: u32, k: u32, mixed: u32, key: u32, n: u32, hasSystem: u32, write: u32, provider: u32, providerLen: u32, lastMs: f64): u32 {
+  const rng = st + ST_RNG;
+  const crng = st + ST_CRNG;
+  let j = load<u32>(st + ST_J);
+  let prevRole = load<u32>(st + ST_PREV);
+  let seq = load<u32>(st + ST_SEQ);
+  let t = load<f64>(st + ST_T);
+  while (j < n) {
+    let role: u32;
+    if (j == 0 && hasSystem) role = ROLE_SYSTEM;
+    else if (prevRole == ROLE_USER && next(rng) < 0.06) role = ROLE_TOOL;
+    else if (prevRole == ROLE_USER || prevRole == ROLE_TOOL) role = ROLE_ASSISTANT;
+    else {
+      const r = next(rng);
+      role = r < 0.003 ? ROLE_EPISODIC : r < 0.005 ? ROLE_COMPACT : ROLE_USER;
+    }
+    if (j > 0) {
+      if (prevRole == ROLE_ASSISTANT) t += lognormal(word(cf, CF_USER_THINK), 0, next(rng));
+      else if (prevRole == ROLE_TOOL) t += 500 + next(rng) * 2500;
+      else t += lognormal(word(cf, CF_ASSISTANT_LATENCY), 1, next(rng));
+    }
+    prevRole = role;
+    if (t > lastMs) t = lastMs;
+    if (write) {
+      const pool = cf + CF_POOLS + 16 * (role == ROLE_USER ? 0 : role == ROLE_ASSISTANT || role == ROLE_EPISODIC || role == ROLE_COMPACT ? 1 : role == ROLE_TOOL ? 2 : 3);
+      const entry = <u32>Math.floor(next(crng) * <f64>load<u32>(pool));
+      const mtype = role == ROLE_USER ? pick(word(cf, CF_USER_TYPE_CDF), word(cf, CF_USER_TYPE_CODES), next(crng)) : pick(word(cf, CF_ASSISTANT_TYPE_CDF), word(cf, CF_ASSISTANT_TYPE_CODES), next(crng));
+      const withProvider = role == ROLE_ASSISTANT || role == ROLE_TOOL;
+      const read: u32 = role == ROLE_ASSISTANT && next(crng) < 0.03 ? 0 : 1;
+      p = messageHead(p, pre, preLen, k, seq, mixed, key, j);
+      if (mtype == 0 && (role == ROLE_USER || role == ROLE_ASSISTANT)) {
+        const seg = cf + (role == ROLE_USER ? CF_USER_SEG : CF_ASSISTANT_SEG);
+        p = messageTail(p, load<u32>(word(seg, 0) + 4 * entry), load<u32>(word(seg, 4) + 4 * entry), withProvider ? provider : 0, providerLen, read, t);
+      } else {
+        p = value(p, load<u32>(word(cf, CF_ROLE) + 4 * role), load<u32>(word(cf, CF_ROLE + 4) + 4 * role));
+        p = value(p, load<u32>(word(cf, CF_TYPE) + 4 * mtype), load<u32>(word(cf, CF_TYPE + 4) + 4 * mtype));
+        p = value(p, load<u32>(word(pool, 4) + 4 * entry), load<u32>(word(pool, 8) + 4 * entry));
+        p = uint(p, load<u32>(word(pool, 12) + 4 * entry));
+        store<u8>(p, TAB);
+        p = messageTail(p + 1, 0, 0, withProvider ? provider : 0, providerLen, read, t);
+      }
+    }
+    seq++;
+    j++;
+    if (p >= full) break;
+  }
+  store<u32>(st + ST_J, j);
+  store<u32>(st + ST_PREV, prevRole);
+  store<u32>(st + ST_SEQ, seq);
+  store<f64>(st + ST_T, t);
+  return p;
+}
