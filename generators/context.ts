@@ -47,8 +47,6 @@ export interface GenContext {
   pools: Pools;
   /** Encoded value of each enum code for the chosen style (digits or the name). */
   enumBytes: Record<EnumDomain, Buffer[]>;
-  /** Per pool entry, `role\ttype\tcontent\ttokens\t` of a text message, encoded once. */
-  segments: { user: Buffer[]; assistant: Buffer[] };
   /** Conversation chunks (for tables that reference sessions). */
   conversationChunks: Chunk[];
   /** Per month: [first, last] index into conversationChunks (-1 when the month has none). */
@@ -68,7 +66,10 @@ export interface GenContext {
   messageTables: number;
   /** Writes the message and event rows' bytes (generators/kernel.ts), from `arena`. */
   kernel: RowKernel;
-  /** Where the kernel finds each pre-encoded value, by the same index as in the JS arrays. */
+  /**
+   * Where the kernel finds each pre-encoded value, by the same index as in the JS arrays;
+   * segments: per pool entry, `role\ttype\tcontent\ttokens\t` of a text message.
+   */
   arena: {
     userSegments: ArenaTable;
     assistantSegments: ArenaTable;
@@ -187,7 +188,6 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     style,
     pools,
     enumBytes,
-    segments,
     conversationChunks,
     monthChunks,
     userZipf: new Zipf(counts.users, SKEW.users),

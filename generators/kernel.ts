@@ -1,15 +1,17 @@
 /**
  * A row kernel: generators/wasm/kernel.wasm instantiated over its own fixed memory, which
- * holds the kernel's tables, the pre-encoded text the row loops copy (an arena, addressed
- * by offset), a few small scratch areas and the output slots its writers fill. JS and
- * WebAssembly write into the same buffers: a writer over a slot is an ordinary CopyWriter
- * whose `base` gives the address. The memory never grows (growing would detach every
- * Buffer over it), so everything is sized when the kernel is made; untouched pages cost
- * no RSS.
+ * holds the kernel's tables, the pre-encoded text and lookup tables the row loops read (an
+ * arena, addressed by offset), the user cache, small scratch areas (a session's prefix
+ * and message-loop state) and the output slots its writers fill. JS and WebAssembly write
+ * into the same buffers: a writer over a slot is an ordinary CopyWriter whose `base` gives
+ * the address. The memory never grows (growing would detach every Buffer over it), so
+ * everything is sized when the kernel is made; untouched pages cost no RSS.
  *
- * Why: a message row written by JS costs ~160 ns of byte work, by the kernel ~70 ns
- * (TypedArray.set alone is ~15 ns a call, memory.copy ~9 ns with the call). Measured on
- * the Intel VM, Node 20, 3 M synthetic message rows.
+ * Why: on two cores every CPU-second the generator spends is taken from Postgres. A
+ * message row's byte work cost ~160 ns in JS and ~70 ns in the kernel (TypedArray.set
+ * alone is ~15 ns a call, memory.copy ~9 ns with the call; 3 M synthetic rows), and the
+ * whole generator went from 537-550 to 279-286 ms at 1m as rows moved here (the Intel VM,
+ * Node 20; README, "Load throughput").
  */
 import { readFileSync } from 'node:fs';
 import { SlotPool } from './buffer-pool.ts';

@@ -1,11 +1,12 @@
 /**
- * The row loops' byte work in WebAssembly (AssemblyScript, compiled to kernel.wasm by
- * `npm run build:wasm`; a unit test checks the committed binary is this source's). The
- * JS generators keep every random draw and decision; these functions only write bytes
- * they are given, into the output buffers that live in the same memory: a UUID from a
- * keyed Feistel permutation, a timestamptz, small integers, and copies of pre-encoded
- * text. Each writes from address p and returns the address after what it wrote.
- * Output is byte-identical to CopyWriter's (generators/copytext.ts).
+ * The row loops' hot part in WebAssembly (AssemblyScript, compiled to kernel.wasm by
+ * `npm run build:wasm`; a unit test checks the committed binary is this source's). Rows
+ * are written into the output buffers that live in the same memory (generators/kernel.ts):
+ * UUIDs from a keyed Feistel permutation, timestamptz, small integers and copies of
+ * pre-encoded text. The JS generators make every draw and decision except a session's
+ * message loop, which runs here whole (`messages`). Each function writes from address p
+ * and returns the address after what it wrote. Output is byte-identical to what the JS
+ * writer (generators/copytext.ts) wrote before, which the digest test pins.
  */
 
 /** Tables at the start of memory, built by init(); the caller's data starts at DATA_START. */
@@ -168,7 +169,7 @@ function setMinute(minute: i64): void {
 }
 
 /** message_history up to its role: session prefix, message_id, message_index. */
-export function messageHead(p: u32, pre: u32, preLen: u32, hi: u32, lo: u32, mixed: u32, key: u32, index: u32): u32 {
+function messageHead(p: u32, pre: u32, preLen: u32, hi: u32, lo: u32, mixed: u32, key: u32, index: u32): u32 {
   memory.copy(p, pre, preLen);
   p = id(p + preLen, hi, lo, mixed, key);
   store<u8>(p, TAB);
@@ -178,7 +179,7 @@ export function messageHead(p: u32, pre: u32, preLen: u32, hi: u32, lo: u32, mix
 }
 
 /** message_history from its role: the encoded middle, llm_provider (\N when at 0), is_read, created_at. */
-export function messageTail(p: u32, mid: u32, midLen: u32, provider: u32, providerLen: u32, read: u32, t: f64): u32 {
+function messageTail(p: u32, mid: u32, midLen: u32, provider: u32, providerLen: u32, read: u32, t: f64): u32 {
   memory.copy(p, mid, midLen);
   p = nullable(p + midLen, provider, providerLen);
   store<u8>(p, read ? 116 : 102);
@@ -186,11 +187,6 @@ export function messageTail(p: u32, mid: u32, midLen: u32, provider: u32, provid
   p = timestamp(p + 2, t);
   store<u8>(p, NL);
   return p + 1;
-}
-
-/** A whole message_history row: messageHead, then messageTail. */
-export function message(p: u32, pre: u32, preLen: u32, hi: u32, lo: u32, mixed: u32, key: u32, index: u32, mid: u32, midLen: u32, provider: u32, providerLen: u32, read: u32, t: f64): u32 {
-  return messageTail(messageHead(p, pre, preLen, hi, lo, mixed, key, index), mid, midLen, provider, providerLen, read, t);
 }
 
 /**
@@ -362,8 +358,12 @@ const CF_TYPE: u32 = 112; // at[], len[] by message type code
 /**
  * Messages [state j, n) of a session, until done or the output passes `full` (the row
  * that passes it is written, as CopyWriter.full is checked after each row): returns the
- * address after the last row written; the state says how far it got. `write` 0 draws
- * without writing (user_sessions alone).
+ * address after the last row written; the state says how far it got. Roles follow each
+ * other as a chat does (a user turn, sometimes a tool call, then the assistant; system
+ * prompts first, rare episodic and compaction turns), each turn later than the last by a
+ * log-normal gap. Roles and gaps come from the session stream, content from the content
+ * stream, so with `write` 0 (user_sessions alone: nothing written, content not drawn)
+ * the session stream ends exactly where a full load leaves it.
  */
 export function messages(p: u32, full: u32, st: u32, cf: u32, pre: u32, preLen: u32, k: u32, mixed: u32, key: u32, n: u32, hasSystem: u32, write: u32, provider: u32, providerLen: u32, lastMs: f64): u32 {
   const rng = st + ST_RNG;

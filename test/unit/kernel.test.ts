@@ -55,22 +55,17 @@ test('kernel timestamps are CopyWriter timestamps, 1970 to 2200, leap days and m
   for (let ms = Date.parse('2025-06-30T23:58:00Z'); ms < Date.parse('2025-07-01T00:02:00Z'); ms += 7_919.5) check(ms);
 });
 
-test('kernel message rows: session prefix, id, index, segment, provider or NULL, is_read, timestamp', () => {
+test('kernel session rows: prefix, integers of every length, enum values, title or NULL, two timestamps', () => {
   const { kernel, slot } = kernelAndSlot();
-  const [pre, mid, provider] = [Buffer.from('PRE\t'), Buffer.from('1\t0\thello\t2\t'), Buffer.from('3')];
-  const table = kernel.put([pre, mid, provider]);
-  const seed = 7;
-  const key = 0x6d657373;
-  const mixed = (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
-  const w = new CopyWriter(64);
-  writeId(w, seed, key, 5, 123456);
-  const id = w.buf.toString('latin1', 0, w.pos);
-  for (const index of [0, 9, 10, 99, 100, 399, 12345, 4294967295]) {
+  const table = kernel.put([Buffer.from('PRE\t'), Buffer.from('web'), Buffer.from('support'), Buffer.from('episodic'), Buffer.from('Help me')]);
+  const [pre, channel, intent, memory, title] = [0, 1, 2, 3, 4].map((i): [number, number] => [table.at[i], table.len[i]]);
+  const start = Date.parse('2025-03-04T05:06:07.089Z');
+  for (const n of [0, 9, 10, 99, 100, 399, 12345, 987654321, 4294967295]) {
     const at = slot.byteOffset;
-    let end = kernel.x.message(at, table.at[0], table.len[0], 5, 123456, mixed, key, index, table.at[1], table.len[1], table.at[2], table.len[2], 1, Date.parse('2025-03-04T05:06:07.089Z')) - at;
-    assert.is(slot.toString('latin1', 0, end), `PRE\t${id}\t${index}\t1\t0\thello\t2\t3\tt\t2025-03-04 05:06:07.089+00\n`);
-    end = kernel.x.message(at, table.at[0], table.len[0], 5, 123456, mixed, key, index, table.at[1], table.len[1], 0, 0, 0, 0) - at;
-    assert.is(slot.toString('latin1', 0, end), `PRE\t${id}\t${index}\t1\t0\thello\t2\t\\N\tf\t1970-01-01 00:00:00.000+00\n`);
+    const row = (titled: boolean) =>
+      slot.toString('latin1', 0, kernel.x.session(at, ...pre, n, ...channel, ...intent, ...memory, titled ? title[0] : 0, title[1], n, start, start + 61_000) - at);
+    assert.is(row(true), `PRE\t${n}\tweb\tsupport\tepisodic\tHelp me\t${n}\t2025-03-04 05:06:07.089+00\t2025-03-04 05:07:08.089+00\n`);
+    assert.is(row(false), `PRE\t${n}\tweb\tsupport\tepisodic\t\\N\t${n}\t2025-03-04 05:06:07.089+00\t2025-03-04 05:07:08.089+00\n`);
   }
 });
 
