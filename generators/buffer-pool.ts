@@ -10,6 +10,8 @@
 
 export class BufferPool implements OutputSource {
   private readonly free: ArrayBuffer[] = [];
+  /** Never: it allocates when it has none. */
+  readonly scarce: boolean = false;
 
   /**
    * @param size bytes of each buffer
@@ -43,10 +45,13 @@ export class BufferPool implements OutputSource {
   }
 }
 
-/** Where a writer gets its next output buffer; undefined when none is free. */
+/** Where a writer gets its output buffers. */
 export interface OutputSource {
+  /** A buffer; undefined when none is free. */
   acquire(): Buffer | undefined;
   release(piece: Uint8Array): void;
+  /** True when writers should hand over copies and keep their buffers (few are left). */
+  readonly scarce: boolean;
 }
 
 /** Pools of slots inside one ArrayBuffer (a WebAssembly memory), by that buffer. */
@@ -59,8 +64,11 @@ export function slotPoolOf(piece: Uint8Array): SlotPool | undefined {
 
 /**
  * Fixed-size output buffers carved out of one region of a fixed memory (a row kernel's,
- * generators/kernel.ts), handed out and taken back by offset. There are only `count`:
- * when all are out, acquire() says so and the writer copies instead (CopyWriter.take).
+ * generators/kernel.ts), handed out and taken back by offset. A writer over a slot must
+ * always have one (the kernel writes only into its own memory), so the last `reserve`
+ * slots are kept for writers: once only those are free, the pool is `scarce` and writers
+ * hand over copies instead of their slots (CopyWriter.take, done). A reader that never
+ * hands slots back (`pgscale generate`, a test) so holds at most count - reserve of them.
  */
 export class SlotPool implements OutputSource {
   private readonly free: number[] = [];
@@ -70,6 +78,7 @@ export class SlotPool implements OutputSource {
     private readonly base: number,
     readonly size: number,
     readonly count: number,
+    private readonly reserve: number,
   ) {
     // Lowest offsets on top: a load that needs few slots touches (and keeps resident) few pages.
     for (let i = count - 1; i >= 0; i--) this.free.push(base + i * size);
@@ -87,6 +96,10 @@ export class SlotPool implements OutputSource {
     if (piece.buffer !== this.memory || at < this.base || (at - this.base) % this.size !== 0 || at >= this.base + this.count * this.size) return;
     if (this.free.includes(at)) return;
     this.free.push(at);
+  }
+
+  get scarce(): boolean {
+    return this.free.length <= this.reserve;
   }
 
   /** Slots free for use. */

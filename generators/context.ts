@@ -89,10 +89,14 @@ export interface GenContext {
 }
 
 /**
- * Output slots of a context's row kernel: more than a load keeps in flight (~35 MiB with
- * two connections); past them, writers hand over copies (CopyWriter.take).
+ * Output slots of a context's row kernel. Writers over them must always get one, so
+ * KERNEL_WRITERS are kept for them (two per job at most: 128 jobs); past KERNEL_HELD slots
+ * out with their readers (~10 in a load with two connections, all of them for a reader
+ * that never hands them back) writers hand over copies. The memory is reserved, not
+ * resident: only slots that were used count in RSS.
  */
-const KERNEL_SLOTS = 48;
+const KERNEL_WRITERS = 256;
+const KERNEL_HELD = 64;
 
 /** Time an assistant takes to answer (median 4 s) and a user to write back (median 45 s), in ms. */
 export const ASSISTANT_LATENCY = new LogNormal(Math.log(4_000), 0.7);
@@ -179,7 +183,7 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     enumBytes.execution_mode,
     enumBytes.risk_level,
   ];
-  const kernel = new RowKernel(arenaBytes(arenaLists) + messageTablesBytes(pools, enumBytes) + USER_CACHE_BYTES + 63, OUTPUT_BUFFER_BYTES, KERNEL_SLOTS, lognormalTail);
+  const kernel = new RowKernel(arenaBytes(arenaLists) + messageTablesBytes(pools, enumBytes) + USER_CACHE_BYTES + 63, OUTPUT_BUFFER_BYTES, KERNEL_WRITERS + KERNEL_HELD, KERNEL_WRITERS, lognormalTail);
   const userSegments = kernel.put(segments.user);
   const assistantSegments = kernel.put(segments.assistant);
   return {

@@ -130,9 +130,11 @@ export class CopyWriter {
     into?: number | Buffer,
     private readonly source: OutputSource = outputBuffers,
   ) {
-    this.buf = typeof into === 'number' ? Buffer.allocUnsafe(into) : (into ?? source.acquire() ?? Buffer.allocUnsafe(OUTPUT_BUFFER_BYTES));
-    this.view = viewOf(this.buf);
-    this.base = this.buf.byteOffset;
+    const buf = typeof into === 'number' ? Buffer.allocUnsafe(into) : (into ?? source.acquire());
+    if (!buf) throw new Error('no output buffer free for another writer: more row loops at once than the row kernel has slots for');
+    this.buf = buf;
+    this.view = viewOf(buf);
+    this.base = buf.byteOffset;
   }
 
   /** True once the current buffer should be handed over. */
@@ -141,13 +143,13 @@ export class CopyWriter {
   }
 
   /**
-   * Hand over what was written and start a new buffer. When the source has none free
-   * (every slot is still out with its reader), the bytes are handed over as a copy and
-   * the writer goes on in the same buffer.
+   * Hand over what was written and start a new buffer. When buffers are scarce (most
+   * slots still out with their readers), the bytes are handed over as a copy and the
+   * writer goes on in the same buffer.
    */
   take(): Buffer {
-    const next = this.source.acquire();
     const written = this.buf.subarray(0, this.pos);
+    const next = this.source.scarce ? undefined : this.source.acquire();
     const out = next ? written : Buffer.from(written);
     if (next) {
       this.buf = next;
@@ -160,12 +162,17 @@ export class CopyWriter {
   }
 
   /**
-   * Hand over the rest, or undefined when nothing is left (its buffer goes straight back
-   * to its source), and take no new buffer: the writer is finished and writes nothing more.
+   * Hand over the rest, or undefined when nothing is left, and take no new buffer: the
+   * writer is finished and writes nothing more. The buffer goes back to its source unless
+   * it is what is handed over (as a copy when buffers are scarce).
    */
   done(): Buffer | undefined {
-    const out = this.pos > 0 ? this.buf.subarray(0, this.pos) : undefined;
-    if (!out) this.source.release(this.buf);
+    let out: Buffer | undefined;
+    if (this.pos > 0 && !this.source.scarce) out = this.buf.subarray(0, this.pos);
+    else {
+      if (this.pos > 0) out = Buffer.from(this.buf.subarray(0, this.pos));
+      this.source.release(this.buf);
+    }
     this.bytesOut += this.pos;
     this.buf = FINISHED;
     this.view = FINISHED_VIEW;

@@ -71,9 +71,10 @@ export class RowKernel {
    * @param arenaBytes room for the pre-encoded text (put() must stay within it)
    * @param slotSize bytes of each output slot
    * @param slotCount output slots
+   * @param slotReserve slots kept for writers (SlotPool): the most row loops at once
    * @param lognormalTail what the kernel calls for a log-normal draw in a table's tails (generators/wasm/kernel.ts)
    */
-  constructor(arenaBytes: number, slotSize: number, slotCount: number, lognormalTail: (which: number, u: number) => number = () => NaN) {
+  constructor(arenaBytes: number, slotSize: number, slotCount: number, slotReserve: number, lognormalTail: (which: number, u: number) => number = () => NaN) {
     const dataStart = 270336; // wasm/kernel.ts DATA_START, checked below
     const arenaEnd = dataStart + arenaBytes;
     const scratchStart = align(arenaEnd, 64);
@@ -88,7 +89,7 @@ export class RowKernel {
     this.top = dataStart;
     this.arenaEnd = arenaEnd;
     for (let i = SCRATCH_AREAS - 1; i >= 0; i--) this.freeScratch.push(scratchStart + i * SCRATCH_BYTES);
-    this.slots = new SlotPool(memory.buffer, slotBase, slotSize, slotCount);
+    this.slots = new SlotPool(memory.buffer, slotBase, slotSize, slotCount, slotReserve);
   }
 
   /** A zeroed piece of the arena (64-byte aligned: count 63 bytes more in arenaBytes), for tables the kernel reads. */

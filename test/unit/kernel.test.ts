@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeId } from '../../generators/context.ts';
-import { CopyWriter } from '../../generators/copytext.ts';
+import { slotPoolOf } from '../../generators/buffer-pool.ts';
+import { CopyWriter, releaseOutput } from '../../generators/copytext.ts';
+import { generateTable } from '../../generators/index.ts';
 import { RowKernel } from '../../generators/kernel.ts';
 // @ts-expect-error: a plain .mjs build script, no types
 import { compileKernel } from '../../generators/wasm/build.mjs';
@@ -12,7 +15,7 @@ const SLOT = 4096;
 
 /** A kernel with a small arena and a few slots, and a slot to write into. */
 function kernelAndSlot(): { kernel: RowKernel; slot: Buffer } {
-  const kernel = new RowKernel(4096, SLOT, 4);
+  const kernel = new RowKernel(4096, SLOT, 4, 1);
   return { kernel, slot: kernel.slots.acquire()! };
 }
 
@@ -70,13 +73,13 @@ test('kernel session rows: prefix, integers of every length, enum values, title 
 });
 
 test('a kernel arena refuses more than it was sized for', () => {
-  const kernel = new RowKernel(8, SLOT, 1);
+  const kernel = new RowKernel(8, SLOT, 1, 0);
   kernel.put([Buffer.from('12345678')]);
   assert.throws(() => kernel.put([Buffer.from('9')]), /arena is full/);
 });
 
 test('kernel slots: handed out until none is free, taken back by their start only, once', () => {
-  const kernel = new RowKernel(0, SLOT, 2);
+  const kernel = new RowKernel(0, SLOT, 2, 0);
   const a = kernel.slots.acquire()!;
   const b = kernel.slots.acquire()!;
   assert.is(a.length, SLOT);
@@ -92,25 +95,55 @@ test('kernel slots: handed out until none is free, taken back by their start onl
   assert.is(kernel.slots.acquire()!.byteOffset, a.byteOffset);
 });
 
-test('a writer whose slots are all out hands over copies and keeps writing where it is', () => {
-  const kernel = new RowKernel(0, SLOT, 1);
+test('a writer hands over copies once only its reserve of slots is free, and keeps writing where it is', () => {
+  const kernel = new RowKernel(0, SLOT, 3, 1);
   const w = new CopyWriter(undefined, kernel.slots);
+  w.int(1111);
+  const first = w.take(); // two slots free: the slot itself, and a new one for the writer
+  assert.ok(slotPoolOf(first) === kernel.slots);
+  assert.is(first.toString(), '1111');
+  assert.ok(kernel.slots.scarce);
   const slot = w.buf;
-  w.int(1234);
-  const first = w.take(); // no free slot: a copy
-  assert.is.not(first.buffer, slot.buffer);
-  assert.is(first.toString(), '1234');
-  w.int(5678);
+  w.int(2222);
+  const second = w.take(); // only the reserve left: a copy
+  assert.is(slotPoolOf(second), undefined);
+  assert.is(second.toString(), '2222');
   assert.is(w.buf, slot);
-  assert.is(w.buf.toString('latin1', 0, w.pos), '5678');
-  const second = w.done()!;
-  assert.is(second.buffer, slot.buffer); // the last piece is the slot itself
-  kernel.slots.release(second);
-  assert.is(kernel.slots.pooled, 1);
+  w.int(3333);
+  const last = w.done()!; // a copy too, and the writer's slot goes back
+  assert.is(slotPoolOf(last), undefined);
+  assert.is(last.toString(), '3333');
+  assert.is(first.toString(), '1111'); // what was handed over is never written again
+  assert.is(kernel.slots.pooled, 2);
+  releaseOutput(first);
+  assert.is(kernel.slots.pooled, 3);
+});
+
+test('a writer gets a clear error when every slot is out', () => {
+  const kernel = new RowKernel(0, SLOT, 1, 0);
+  const w = new CopyWriter(undefined, kernel.slots);
+  assert.throws(() => new CopyWriter(undefined, kernel.slots), /no output buffer free/);
+  w.done();
+  new CopyWriter(undefined, kernel.slots);
+});
+
+test('a reader that never hands pieces back gets the same bytes as one that does (pgscale generate)', () => {
+  // ~78 MB of message rows: more than the slots a reader may hold before writers copy.
+  const rows = 300_000;
+  const kept = createHash('sha1');
+  const held: Buffer[] = [];
+  for (const buf of generateTable('message_history', rows, 1, 12, 'smallint')) held.push(buf);
+  for (const buf of held) kept.update(buf);
+  const released = createHash('sha1');
+  for (const buf of generateTable('message_history', rows, 1, 12, 'smallint')) {
+    released.update(buf);
+    releaseOutput(buf);
+  }
+  assert.is(kept.digest('hex'), released.digest('hex'));
 });
 
 test('scratch areas are handed out one at a time and taken back', () => {
-  const kernel = new RowKernel(0, SLOT, 1);
+  const kernel = new RowKernel(0, SLOT, 1, 0);
   const a = kernel.scratch();
   const b = kernel.scratch();
   assert.is.not(a.byteOffset, b.byteOffset);
