@@ -90,13 +90,14 @@ export interface GenContext {
 
 /**
  * Output slots of a context's row kernel. Writers over them must always get one, so
- * KERNEL_WRITERS are kept for them (two per job at most: 128 jobs); past KERNEL_HELD slots
- * out with their readers (~10 in a load with two connections, all of them for a reader
- * that never hands them back) writers hand over copies. The memory is reserved, not
- * resident: only slots that were used count in RSS.
+ * KERNEL_WRITERS are kept for them (two per job at most: 128 jobs); once KERNEL_HELD
+ * slots are out, writers hand over copies. A load keeps 10 out with 2 jobs and 34 with 8
+ * (measured, 3m), so copies start past ~30 jobs; a reader that never hands slots back
+ * (a test) holds at most KERNEL_HELD. The memory is reserved, not resident: only slots
+ * that were used count in RSS.
  */
 const KERNEL_WRITERS = 256;
-const KERNEL_HELD = 64;
+const KERNEL_HELD = 128;
 
 /** Time an assistant takes to answer (median 4 s) and a user to write back (median 45 s), in ms. */
 export const ASSISTANT_LATENCY = new LogNormal(Math.log(4_000), 0.7);

@@ -3,6 +3,7 @@
  * table as a stream (for `pgscale generate`).
  */
 import { type GenContext, makeContext } from './context.ts';
+import { releaseOutput } from './copytext.ts';
 import { conversations } from './conversations.ts';
 import type { EnumStyle } from './enums.ts';
 import { events } from './events.ts';
@@ -62,7 +63,12 @@ export function* generateTable(table: TableName, rows: number, seed: number, mon
       }
       if (end >= 0) buf = buf.subarray(0, end);
       left -= end >= 0 ? left : n;
-      yield buf;
+      // A copy, and the writer's buffer back to it at once: the reader (a stream to
+      // stdout) holds buffers for as long as it likes, and would otherwise hold the row
+      // kernel's slots (generators/buffer-pool.ts, SlotPool).
+      const out = Buffer.from(buf);
+      releaseOutput(piece.buf);
+      yield out;
     }
   }
 }
