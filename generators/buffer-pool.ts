@@ -68,7 +68,9 @@ export function slotPoolOf(piece: Uint8Array): SlotPool | undefined {
  * always have one (the kernel writes only into its own memory), so the last `reserve`
  * slots are kept for writers: once only those are free, the pool is `scarce` and writers
  * hand over copies instead of their slots (CopyWriter.take, done). A reader that never
- * hands slots back (`pgscale generate`, a test) so holds at most count - reserve of them.
+ * hands slots back (a test) so holds at most count - reserve of them. Unlike the shared
+ * pool's buffers, a slot nobody hands back is not collected: a writer abandoned mid-chunk
+ * (a failed COPY) keeps its slots for the life of its context, which ends with the load.
  */
 export class SlotPool implements OutputSource {
   private readonly free: number[] = [];

@@ -91,7 +91,7 @@ export interface GenContext {
 /**
  * Output slots of a context's row kernel. Writers over them must always get one, so
  * KERNEL_WRITERS are kept for them (two per job at most: 128 jobs); once KERNEL_HELD
- * slots are out, writers hand over copies. A load keeps 10 out with 2 jobs and 34 with 8
+ * slots are out (writers' and readers' together), writers hand over copies. A load keeps 10 out with 2 jobs and 34 with 8
  * (measured, 3m), so copies start past ~30 jobs; a reader that never hands slots back
  * (a test) holds at most KERNEL_HELD. The memory is reserved, not resident: only slots
  * that were used count in RSS.

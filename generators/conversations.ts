@@ -32,7 +32,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   const clock = ctx.monthClock(c.month);
   const rng = new Rng(seed, KEY.conversations, c.k);
   const crng = new Rng(seed, KEY.content, c.k);
-  // Rows are written by the row kernel (with JS for the rare kinds of message), into its slots.
+  // Every row is written by the row kernel (a session's messages by its loop), into its slots.
   const K = ctx.kernel.x;
   const { provider: providers, channel: channels, intent: intents, memoryType: memoryTypes, titles } = ctx.arena;
   const messageKey = (KEY.message ^ Math.imul(seed, 0x9e3779b1)) >>> 0;

@@ -39,8 +39,9 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
     const session = sk >= 0 ? 1 : 0;
     const id = c.first + i + 1;
     // The whole row in one call when the user's reference is cached (most rows), else
-    // event_id and the reference here, and the rest in the kernel.
-    let end = K.event(w.base + w.pos, id, refs.address, refs.mask, refs.stride, user, session, sk, si, sessionKey, KEY.session, types.at[type], types.len[type], channels.at[channel], channels.len[channel], properties.at[prop], properties.len[prop], t);
+    // event_id and the reference here, and the rest in the kernel. The kernel takes the
+    // id as a uint32: past 2^32 events (a scale above 8.6e9) JS writes it.
+    let end = id > 0xffffffff ? 0 : K.event(w.base + w.pos, id, refs.address, refs.mask, refs.stride, user, session, sk, si, sessionKey, KEY.session, types.at[type], types.len[type], channels.at[channel], channels.len[channel], properties.at[prop], properties.len[prop], t);
     if (end === 0) {
       w.int(id);
       w.tab();

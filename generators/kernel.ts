@@ -31,9 +31,6 @@ interface KernelExports {
   DATA_START: { value: number };
   init(): void;
   id(p: number, hi: number, lo: number, mixed: number, key: number): number;
-  messageHead(p: number, pre: number, preLen: number, hi: number, lo: number, mixed: number, key: number, index: number): number;
-  messageTail(p: number, mid: number, midLen: number, provider: number, providerLen: number, read: number, t: number): number;
-  message(p: number, pre: number, preLen: number, hi: number, lo: number, mixed: number, key: number, index: number, mid: number, midLen: number, provider: number, providerLen: number, read: number, t: number): number;
   session(p: number, pre: number, preLen: number, bot: number, channel: number, channelLen: number, intent: number, intentLen: number, memoryType: number, memoryTypeLen: number, title: number, titleLen: number, messages: number, start: number, end: number): number;
   event(p: number, id: number, cache: number, cacheMask: number, cacheStride: number, user: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
   taskTail(p: number, session: number, hi: number, lo: number, mixed: number, key: number, title: number, titleLen: number, status: number, statusLen: number, priority: number, priorityLen: number, mode: number, modeLen: number, risk: number, riskLen: number, intent: number, intentLen: number, progress: number, created: number, updated: number, completed: number): number;
@@ -49,7 +46,11 @@ function kernelModule(): object {
 }
 
 const PAGE = 65536;
-/** Bytes of one scratch area (a session's prefix: two UUIDs and a tenant id, < 100 bytes). */
+/**
+ * Bytes of one scratch area: a conversations generator's session prefix (two UUIDs and a
+ * tenant id, < 100 bytes) in the first 128, the kernel's message-loop state (56 bytes,
+ * wasm/kernel.ts ST_) from 128.
+ */
 export const SCRATCH_BYTES = 256;
 const SCRATCH_AREAS = 256;
 
@@ -81,6 +82,8 @@ export class RowKernel {
     const scratchEnd = scratchStart + SCRATCH_AREAS * SCRATCH_BYTES;
     const slotBase = align(scratchEnd, PAGE);
     const pages = Math.ceil((slotBase + slotSize * slotCount) / PAGE);
+    // Addresses come back from WebAssembly as signed int32: the memory must stay below 2 GiB.
+    if (pages * PAGE >= 2 ** 31) throw new Error(`a row kernel of ${pages * PAGE} bytes is over 2 GiB (fewer or smaller slots)`);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.x = new WebAssembly.Instance(kernelModule(), { env: { memory, lognormalTail } }).exports as unknown as KernelExports;
     if (this.x.DATA_START.value !== dataStart) throw new Error(`kernel.wasm's DATA_START is ${this.x.DATA_START.value}, kernel.ts expects ${dataStart}: rebuild with npm run build:wasm`);

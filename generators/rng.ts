@@ -71,7 +71,11 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.u32(); // warm-up, as sfc32's author recommends
   }
 
-  /** Write the state into words[at, at + 4): a row kernel goes on with the stream from there. */
+  /**
+   * Write the state into words[at, at + 4): a row kernel goes on with the stream from
+   * there. The spare normal() value is not part of it: streams handed to the kernel never
+   * draw normals.
+   */
   saveTo(words: Int32Array, at: number): void {
     words[at] = this.a;
     words[at + 1] = this.b;

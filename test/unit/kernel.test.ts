@@ -147,6 +147,19 @@ test('a reader that never hands pieces back gets the same bytes as one that does
   assert.is(kept.digest('hex'), released.digest('hex'));
 });
 
+test('event ids past 2^32 (scales above 8.6e9) are written in full, not wrapped', () => {
+  const data = { scale: 20_000, seed: 1, months: 12 };
+  const ctx = makeContext(data, 'smallint');
+  const chunk = chunkPlan(data).find((c) => c.group === 'events')!;
+  const first = 2 ** 32 - 3;
+  let text = '';
+  for (const piece of generateChunk(ctx, { ...chunk, first, rows: 6 }, {})) text += piece.buf.toString();
+  assert.equal(
+    text.trim().split('\n').map((row) => Number(row.split('\t')[0])),
+    [1, 2, 3, 4, 5, 6].map((i) => first + i),
+  );
+});
+
 test('scratch areas are handed out one at a time and taken back', () => {
   const kernel = new RowKernel(0, SLOT, 1, 0);
   const a = kernel.scratch();
