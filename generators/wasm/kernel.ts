@@ -148,15 +148,25 @@ function setMinute(minute: i64): void {
   return p + 26;
 }
 
+/** SQL NULL: `\N`. */
+@inline function nil(p: u32): u32 {
+  store<u16>(p, 0x4e5c);
+  return p + 2;
+}
+
 /** The value at `at` (or \N when `at` is 0: the arena starts at DATA_START), then a tab. */
 @inline function nullable(p: u32, at: u32, len: u32): u32 {
   if (at) {
     memory.copy(p, at, len);
     p += len;
-  } else {
-    store<u16>(p, 0x4e5c); // \N
-    p += 2;
-  }
+  } else p = nil(p);
+  store<u8>(p, TAB);
+  return p + 1;
+}
+
+/** The id of row (hi, lo) (or \N when `present` is 0), then a tab. */
+@inline function idOrNull(p: u32, present: u32, hi: u32, lo: u32, mixed: u32, key: u32): u32 {
+  p = present ? id(p, hi, lo, mixed, key) : nil(p);
   store<u8>(p, TAB);
   return p + 1;
 }
@@ -194,13 +204,8 @@ function messageTail(p: u32, mid: u32, midLen: u32, provider: u32, providerLen: 
  * event_type, channel, properties, occurred_at.
  */
 export function eventTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, type: u32, typeLen: u32, channel: u32, channelLen: u32, props: u32, propsLen: u32, t: f64): u32 {
-  if (session) p = id(p, hi, lo, mixed, key);
-  else {
-    store<u16>(p, 0x4e5c);
-    p += 2;
-  }
-  store<u8>(p, TAB);
-  p = value(p + 1, type, typeLen);
+  p = idOrNull(p, session, hi, lo, mixed, key);
+  p = value(p, type, typeLen);
   p = value(p, channel, channelLen);
   p = value(p, props, propsLen);
   p = timestamp(p, t);
@@ -251,13 +256,8 @@ export function event(p: u32, id: u32, cache: u32, cacheMask: u32, cacheStride: 
  * completed_at (updated_at when `completed`, else \N).
  */
 export function taskTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, title: u32, titleLen: u32, status: u32, statusLen: u32, priority: u32, priorityLen: u32, mode: u32, modeLen: u32, risk: u32, riskLen: u32, intent: u32, intentLen: u32, progress: u32, created: f64, updated: f64, completed: u32): u32 {
-  if (session) p = id(p, hi, lo, mixed, key);
-  else {
-    store<u16>(p, 0x4e5c);
-    p += 2;
-  }
-  store<u8>(p, TAB);
-  p = value(p + 1, title, titleLen);
+  p = idOrNull(p, session, hi, lo, mixed, key);
+  p = value(p, title, titleLen);
   p = value(p, status, statusLen);
   p = value(p, priority, priorityLen);
   p = value(p, mode, modeLen);
@@ -269,11 +269,7 @@ export function taskTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, key
   store<u8>(p, TAB);
   p = timestamp(p + 1, updated);
   store<u8>(p, TAB);
-  if (completed) p = timestamp(p + 1, updated);
-  else {
-    store<u16>(p + 1, 0x4e5c);
-    p += 3;
-  }
+  p = completed ? timestamp(p + 1, updated) : nil(p + 1);
   store<u8>(p, NL);
   return p + 1;
 }
