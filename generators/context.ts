@@ -11,7 +11,7 @@ import { type Chunk, type Counts, type DataParams, chunkPlan, deriveCounts } fro
 import { type Pools, poolsFor } from './pools.ts';
 import type { CopyWriter } from './copytext.ts';
 import { EncodedCache } from './encoded-cache.ts';
-import { type ArenaTable, arenaBytes, RowKernel } from './kernel.ts';
+import { type ArenaLayout, ArenaSizer, type ArenaTable, RowKernel } from './kernel.ts';
 import { OUTPUT_BUFFER_BYTES } from './copytext.ts';
 import { fmix32, hash01, type Pair, permute64 } from './rng.ts';
 
@@ -109,7 +109,7 @@ function lognormalTail(which: number, u: number): number {
 }
 
 /** The tables of the kernel's message loop, in the order of its CF_ layout (generators/wasm/kernel.ts). */
-function messageTables(kernel: RowKernel, pools: Pools, enumBytes: Record<EnumDomain, Buffer[]>, segments: { user: ArenaTable; assistant: ArenaTable }): number {
+function messageTables(kernel: ArenaLayout, pools: Pools, enumBytes: Record<EnumDomain, Buffer[]>, segments: { user: ArenaTable; assistant: ArenaTable }): number {
   const words: number[] = [kernel.putArray(USER_THINK.q), kernel.putArray(ASSISTANT_LATENCY.q)];
   for (const dist of [DIST.userMessageType, DIST.assistantMessageType]) words.push(kernel.putArray(dist.cdf), kernel.putArray(Int32Array.from(dist.codes)));
   for (const pool of [pools.userMessages, pools.assistantMessages, pools.toolMessages, pools.systemMessages]) {
@@ -119,18 +119,6 @@ function messageTables(kernel: RowKernel, pools: Pools, enumBytes: Record<EnumDo
   const byCode = (domain: EnumDomain) => kernel.put(dense(enumBytes[domain]));
   for (const table of [segments.user, segments.assistant, byCode('message_role'), byCode('message_type')]) words.push(kernel.putArray(table.at), kernel.putArray(table.len));
   return kernel.putArray(Int32Array.from(words));
-}
-
-/** Arena bytes messageTables needs, 8 bytes of alignment for each array included. */
-function messageTablesBytes(pools: Pools, enumBytes: Record<EnumDomain, Buffer[]>): number {
-  const array = (n: number, size: number) => n * size + 8;
-  let bytes = array(USER_THINK.q.length, 8) + array(ASSISTANT_LATENCY.q.length, 8);
-  for (const dist of [DIST.userMessageType, DIST.assistantMessageType]) bytes += array(dist.cdf.length, 8) + array(dist.codes.length, 4);
-  for (const pool of [pools.userMessages, pools.assistantMessages, pools.toolMessages, pools.systemMessages]) {
-    bytes += pool.reduce((a, e) => a + e.bytes.length, 0) + 3 * array(pool.length, 4);
-  }
-  for (const n of [pools.userMessages.length, pools.assistantMessages.length, enumBytes.message_role.length, enumBytes.message_type.length]) bytes += 2 * array(n, 4);
-  return bytes + arenaBytes([dense(enumBytes.message_role), dense(enumBytes.message_type)]) + array(30, 4);
 }
 
 /** An enum's bytes by code with the unused codes as empty values (the arrays have holes). */
@@ -144,6 +132,33 @@ const EMPTY = Buffer.alloc(0);
 const USER_CACHE_SLOTS_LOG2 = 16;
 const USER_CACHE_SLOT_BYTES = 52; // + a 12-byte header: 64-byte slots
 const USER_CACHE_BYTES = (1 << USER_CACHE_SLOTS_LOG2) * 64;
+
+/** What a context keeps in its kernel's arena; the same calls measure it and then fill it. */
+function layArena(a: ArenaLayout, pools: Pools, enumBytes: Record<EnumDomain, Buffer[]>, segments: { user: Buffer[]; assistant: Buffer[] }) {
+  const userSegments = a.put(segments.user);
+  const assistantSegments = a.put(segments.assistant);
+  const bytesOf = (entries: Array<{ bytes: Buffer }>) => entries.map((e) => e.bytes);
+  return {
+    arena: {
+      userSegments,
+      assistantSegments,
+      provider: a.put(enumBytes.llm_provider),
+      eventType: a.put(EVENT_TYPES.map((t) => Buffer.from(t))),
+      channel: a.put(enumBytes.channel),
+      intent: a.put(enumBytes.intent),
+      memoryType: a.put(enumBytes.memory_type),
+      titles: a.put(bytesOf(pools.titles)),
+      eventProperties: a.put(bytesOf(pools.eventProperties)),
+      taskTitles: a.put(bytesOf(pools.taskTitles)),
+      taskStatus: a.put(enumBytes.task_status),
+      taskPriority: a.put(enumBytes.task_priority),
+      executionMode: a.put(enumBytes.execution_mode),
+      riskLevel: a.put(enumBytes.risk_level),
+    },
+    messageTables: messageTables(a, pools, enumBytes, { user: userSegments, assistant: assistantSegments }),
+    userCache: a.alloc(USER_CACHE_BYTES),
+  };
+}
 
 /** Build the shared context once per (params, style). */
 export function makeContext(params: DataParams, style: EnumStyle): GenContext {
@@ -161,32 +176,14 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     span[1] = idx;
   });
   const pools = poolsFor(params.seed);
+  // Per pool entry, `role\ttype\tcontent\ttokens\t` of a text message, encoded once.
   const segment = (role: number, e: { bytes: Buffer; tokens: number }) =>
     Buffer.concat([enumBytes.message_role[role], TAB, enumBytes.message_type[0], TAB, e.bytes, TAB, Buffer.from(String(e.tokens)), TAB]);
   const segments = { user: pools.userMessages.map((e) => segment(1, e)), assistant: pools.assistantMessages.map((e) => segment(2, e)) };
-  const eventTypes = EVENT_TYPES.map((t) => Buffer.from(t));
-  const eventProperties = pools.eventProperties.map((e) => e.bytes);
-  const titles = pools.titles.map((e) => e.bytes);
-  const taskTitles = pools.taskTitles.map((e) => e.bytes);
-  const arenaLists = [
-    segments.user,
-    segments.assistant,
-    enumBytes.llm_provider,
-    eventTypes,
-    enumBytes.channel,
-    enumBytes.intent,
-    enumBytes.memory_type,
-    titles,
-    eventProperties,
-    taskTitles,
-    enumBytes.task_status,
-    enumBytes.task_priority,
-    enumBytes.execution_mode,
-    enumBytes.risk_level,
-  ];
-  const kernel = new RowKernel(arenaBytes(arenaLists) + messageTablesBytes(pools, enumBytes) + USER_CACHE_BYTES + 63, OUTPUT_BUFFER_BYTES, KERNEL_WRITERS + KERNEL_HELD, KERNEL_WRITERS, lognormalTail);
-  const userSegments = kernel.put(segments.user);
-  const assistantSegments = kernel.put(segments.assistant);
+  const sizer = new ArenaSizer();
+  layArena(sizer, pools, enumBytes, segments);
+  const kernel = new RowKernel(sizer.bytes, OUTPUT_BUFFER_BYTES, KERNEL_WRITERS + KERNEL_HELD, KERNEL_WRITERS, lognormalTail);
+  const { arena, messageTables: tables, userCache } = layArena(kernel, pools, enumBytes, segments);
   return {
     params,
     counts,
@@ -198,29 +195,14 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     userZipf: new Zipf(counts.users, SKEW.users),
     tenantZipf: new Zipf(counts.tenants, SKEW.tenants),
     // 2^16 slots of 64 bytes (a 4 MiB arena): at 100m the 65,536 busiest of 2.5 M users are ~80 % of references.
-    userRefs: new EncodedCache(USER_CACHE_SLOTS_LOG2, USER_CACHE_SLOT_BYTES, (bytes) => kernel.alloc(bytes)),
+    userRefs: new EncodedCache(USER_CACHE_SLOTS_LOG2, USER_CACHE_SLOT_BYTES, (bytes) => kernel.view(userCache, bytes)),
     monthClock,
     clocks: new Map(),
     spanClock: new TrafficClock(SPAN_START_MS, spanEndMs),
     spanEndMs,
-    messageTables: messageTables(kernel, pools, enumBytes, { user: userSegments, assistant: assistantSegments }),
+    messageTables: tables,
     kernel,
-    arena: {
-      userSegments,
-      assistantSegments,
-      provider: kernel.put(enumBytes.llm_provider),
-      eventType: kernel.put(eventTypes),
-      channel: kernel.put(enumBytes.channel),
-      intent: kernel.put(enumBytes.intent),
-      memoryType: kernel.put(enumBytes.memory_type),
-      titles: kernel.put(titles),
-      eventProperties: kernel.put(eventProperties),
-      taskTitles: kernel.put(taskTitles),
-      taskStatus: kernel.put(enumBytes.task_status),
-      taskPriority: kernel.put(enumBytes.task_priority),
-      executionMode: kernel.put(enumBytes.execution_mode),
-      riskLevel: kernel.put(enumBytes.risk_level),
-    },
+    arena,
   };
 }
 

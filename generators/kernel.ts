@@ -60,24 +60,79 @@ export interface ArenaTable {
   len: Int32Array;
 }
 
-export class RowKernel {
+/** wasm/kernel.ts DATA_START: where the arena begins (checked against the binary). */
+const DATA_START = 270336;
+
+/**
+ * The arena's layout, in one place for both passes over it: an ArenaSizer follows the
+ * same calls to measure what a RowKernel, made that size, then fills.
+ */
+export abstract class ArenaLayout {
+  protected top = DATA_START;
+  protected abstract readonly arenaEnd: number;
+  protected abstract write(at: number, bytes: Uint8Array): void;
+
+  /** Room for `bytes` at the next multiple of `to`; returns its address. */
+  private reserve(bytes: number, to: number): number {
+    const at = align(this.top, to);
+    if (at + bytes > this.arenaEnd) throw new Error('row kernel arena is full (an internal sizing error)');
+    this.top = at + bytes;
+    return at;
+  }
+
+  /** A zeroed, 64-byte-aligned piece of the arena (for tables the kernel reads); returns its address. */
+  alloc(bytes: number): number {
+    return this.reserve(bytes, 64);
+  }
+
+  /** Copy an array of numbers into the arena, 8-byte aligned; returns its address. */
+  putArray(values: Int32Array | Float64Array): number {
+    const at = this.reserve(values.byteLength, 8);
+    this.write(at, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    return at;
+  }
+
+  /** Copy byte strings into the arena, once; the table says where each went. */
+  put(list: readonly Uint8Array[]): ArenaTable {
+    const at = new Int32Array(list.length);
+    const len = new Int32Array(list.length);
+    for (let i = 0; i < list.length; i++) {
+      at[i] = this.reserve(list[i].length, 1);
+      len[i] = list[i].length;
+      this.write(at[i], list[i]);
+    }
+    return { at, len };
+  }
+}
+
+/** Measures an arena: the bytes a RowKernel needs for the same calls. */
+export class ArenaSizer extends ArenaLayout {
+  protected readonly arenaEnd = Infinity;
+
+  protected write(): void {}
+
+  get bytes(): number {
+    return this.top - DATA_START;
+  }
+}
+
+export class RowKernel extends ArenaLayout {
   readonly x: KernelExports;
   readonly slots: SlotPool;
   private readonly bytes: Buffer;
-  private top: number;
-  private readonly arenaEnd: number;
+  protected readonly arenaEnd: number;
   private readonly freeScratch: number[] = [];
 
   /**
-   * @param arenaBytes room for the pre-encoded text (put() must stay within it)
+   * @param arenaBytes room for the arena: what an ArenaSizer measured for the same calls
    * @param slotSize bytes of each output slot
    * @param slotCount output slots
    * @param slotReserve slots kept for writers (SlotPool): the most row loops at once
    * @param lognormalTail what the kernel calls for a log-normal draw in a table's tails (generators/wasm/kernel.ts)
    */
   constructor(arenaBytes: number, slotSize: number, slotCount: number, slotReserve: number, lognormalTail: (which: number, u: number) => number = () => NaN) {
-    const dataStart = 270336; // wasm/kernel.ts DATA_START, checked below
-    const arenaEnd = dataStart + arenaBytes;
+    super();
+    const arenaEnd = DATA_START + arenaBytes;
     const scratchStart = align(arenaEnd, 64);
     const scratchEnd = scratchStart + SCRATCH_AREAS * SCRATCH_BYTES;
     const slotBase = align(scratchEnd, PAGE);
@@ -86,30 +141,12 @@ export class RowKernel {
     if (pages * PAGE >= 2 ** 31) throw new Error(`a row kernel of ${pages * PAGE} bytes is over 2 GiB (fewer or smaller slots)`);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     this.x = new WebAssembly.Instance(kernelModule(), { env: { memory, lognormalTail } }).exports as unknown as KernelExports;
-    if (this.x.DATA_START.value !== dataStart) throw new Error(`kernel.wasm's DATA_START is ${this.x.DATA_START.value}, kernel.ts expects ${dataStart}: rebuild with npm run build:wasm`);
+    if (this.x.DATA_START.value !== DATA_START) throw new Error(`kernel.wasm's DATA_START is ${this.x.DATA_START.value}, kernel.ts expects ${DATA_START}: rebuild with npm run build:wasm`);
     this.x.init();
     this.bytes = Buffer.from(memory.buffer);
-    this.top = dataStart;
     this.arenaEnd = arenaEnd;
     for (let i = SCRATCH_AREAS - 1; i >= 0; i--) this.freeScratch.push(scratchStart + i * SCRATCH_BYTES);
     this.slots = new SlotPool(memory.buffer, slotBase, slotSize, slotCount, slotReserve);
-  }
-
-  /** A zeroed piece of the arena (64-byte aligned: count 63 bytes more in arenaBytes), for tables the kernel reads. */
-  alloc(bytes: number): Buffer {
-    const at = align(this.top, 64);
-    if (at + bytes > this.arenaEnd) throw new Error('row kernel arena is full (an internal sizing error)');
-    this.top = at + bytes;
-    return Buffer.from(this.bytes.buffer, at, bytes);
-  }
-
-  /** Copy an array of numbers into the arena (8-byte aligned: count 7 bytes more in arenaBytes); returns its address. */
-  putArray(values: Int32Array | Float64Array): number {
-    const at = align(this.top, 8);
-    if (at + values.byteLength > this.arenaEnd) throw new Error('row kernel arena is full (an internal sizing error)');
-    this.bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), at);
-    this.top = at + values.byteLength;
-    return at;
   }
 
   /** An Int32Array and a Float64Array over the same bytes of the kernel's memory (a scratch area's, say). */
@@ -117,19 +154,13 @@ export class RowKernel {
     return { words: new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2), doubles: new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3) };
   }
 
-  /** Copy byte strings into the arena, once; the table says where each went. */
-  put(list: readonly Uint8Array[]): ArenaTable {
-    const at = new Int32Array(list.length);
-    const len = new Int32Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      const b = list[i];
-      if (this.top + b.length > this.arenaEnd) throw new Error('row kernel arena is full (an internal sizing error)');
-      this.bytes.set(b, this.top);
-      at[i] = this.top;
-      len[i] = b.length;
-      this.top += b.length;
-    }
-    return { at, len };
+  protected write(at: number, bytes: Uint8Array): void {
+    this.bytes.set(bytes, at);
+  }
+
+  /** A view of `bytes` of the kernel's memory at `at` (an alloc()ed table). */
+  view(at: number, bytes: number): Buffer {
+    return Buffer.from(this.bytes.buffer, at, bytes);
   }
 
   /** A small buffer in the kernel's memory (for bytes the kernel copies from), until released. */
@@ -142,13 +173,6 @@ export class RowKernel {
   releaseScratch(buf: Buffer): void {
     if (buf.buffer === this.bytes.buffer && !this.freeScratch.includes(buf.byteOffset)) this.freeScratch.push(buf.byteOffset);
   }
-}
-
-/** Bytes an arena needs for these byte strings. */
-export function arenaBytes(lists: ReadonlyArray<readonly Uint8Array[]>): number {
-  let n = 0;
-  for (const list of lists) for (const b of list) n += b.length;
-  return n;
 }
 
 function align(n: number, to: number): number {
