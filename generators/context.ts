@@ -228,15 +228,20 @@ export type Id = [number, number, number, number];
 
 const pair: Pair = { hi: 0, lo: 0 };
 
+/** The Feistel key of a table's ids under a seed (the row kernel's `mixed` argument). */
+export function idKey(seed: number, key: number): number {
+  return (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+}
+
 /** The id of row (hi, lo) of a table: unique for distinct (hi, lo) under one key. */
 export function idFor(seed: number, key: number, hi: number, lo: number): Id {
-  const { hi: a, lo: d } = permute64(hi, lo, (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0, pair);
+  const { hi: a, lo: d } = permute64(hi, lo, idKey(seed, key), pair);
   return [a, middleB(a, d, key), middleC(a, d, key), d];
 }
 
 /** Write the id of row (hi, lo) straight into a COPY row: idFor without the array. */
 export function writeId(w: CopyWriter, seed: number, key: number, hi: number, lo: number): void {
-  const p = permute64(hi, lo, (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0, pair);
+  const p = permute64(hi, lo, idKey(seed, key), pair);
   w.uuid(p.hi, middleB(p.hi, p.lo, key), middleC(p.hi, p.lo, key), p.lo);
 }
 

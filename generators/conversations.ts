@@ -6,7 +6,7 @@
  * partition (the physical correlation BRIN depends on).
  */
 import { CopyWriter, FLUSH_BYTES } from './copytext.ts';
-import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, providerOfBot, userOfSession, writeId, writeUserRef } from './context.ts';
+import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idKey, providerOfBot, userOfSession, writeId, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { LogNormal } from './distributions.ts';
 import { Rng } from './rng.ts';
@@ -35,7 +35,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   // Every row is written by the row kernel (a session's messages by its loop), into its slots.
   const K = ctx.kernel.x;
   const { provider: providers, channel: channels, intent: intents, memoryType: memoryTypes, titles } = ctx.arena;
-  const messageKey = (KEY.message ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+  const messageKey = idKey(seed, KEY.message);
   const mw = new CopyWriter(undefined, ctx.kernel.slots);
   const sw = new CopyWriter(undefined, ctx.kernel.slots);
   const sessionBufs: Buffer[] = [];

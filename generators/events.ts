@@ -1,6 +1,6 @@
 /** analytics_events: product analytics in time order within each month, monthly partitioned. */
 import { CopyWriter } from './copytext.ts';
-import { DIST, type GenContext, KEY, sessionNear, userOfSession, writeUserRef } from './context.ts';
+import { DIST, type GenContext, KEY, idKey, sessionNear, userOfSession, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
 import type { Piece, RowCounts, TableName } from './tables.ts';
@@ -15,7 +15,7 @@ export function* events(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName
   // Everything after user_id is written by the row kernel, into its slots.
   const K = ctx.kernel.x;
   const { eventType: types, channel: channels, eventProperties: properties } = ctx.arena;
-  const sessionKey = (KEY.session ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
+  const sessionKey = idKey(seed, KEY.session);
   const refs = ctx.userRefs;
   const w = new CopyWriter(undefined, ctx.kernel.slots);
   const width = c.massTo - c.massFrom;

@@ -4,7 +4,7 @@
  * waiting for approval have a pending one. Tasks come in time order over the span.
  */
 import { CopyWriter } from './copytext.ts';
-import { DIST, type GenContext, KEY, sessionNear, tenantOfUser, userOfSession, writeUserRef } from './context.ts';
+import { DIST, type GenContext, KEY, idKey, sessionNear, tenantOfUser, userOfSession, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { LogNormal } from './distributions.ts';
 import { Rng } from './rng.ts';
@@ -25,8 +25,7 @@ export function* tasks(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
   // Ids and the task rows after user_id are written by the row kernel, into its slots.
   const K = ctx.kernel.x;
   const A = ctx.arena;
-  const mixed = (key: number) => (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
-  const [taskKey, sessionKey, approvalKey, userKey] = [mixed(KEY.task), mixed(KEY.session), mixed(KEY.approval), mixed(KEY.user)];
+  const [taskKey, sessionKey, approvalKey, userKey] = [KEY.task, KEY.session, KEY.approval, KEY.user].map((key) => idKey(seed, key));
   const tw = new CopyWriter(undefined, ctx.kernel.slots);
   const aw = new CopyWriter(undefined, ctx.kernel.slots);
   const approvalBufs: Buffer[] = [];

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeId } from '../../generators/context.ts';
+import { idKey, writeId } from '../../generators/context.ts';
 import { slotPoolOf } from '../../generators/buffer-pool.ts';
 import { CopyWriter, releaseOutput } from '../../generators/copytext.ts';
 import { chunkPlan, generateChunk, makeContext } from '../../generators/index.ts';
@@ -32,7 +32,7 @@ test('kernel ids are CopyWriter ids (writeId), for any row, key and seed', () =>
     fc.property(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 0x7fffffff }), (hi, lo, key, seed) => {
       w.pos = 0;
       writeId(w, seed, key, hi, lo);
-      const end = kernel.x.id(slot.byteOffset, hi, lo, (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0, key) - slot.byteOffset;
+      const end = kernel.x.id(slot.byteOffset, hi, lo, idKey(seed, key), key) - slot.byteOffset;
       assert.is(end, 36);
       assert.is(slot.toString('latin1', 0, 36), w.buf.toString('latin1', 0, 36));
     }),
