@@ -5,7 +5,7 @@
  * sampled every 50 ms during a 10m load), the bulk of its peak RSS and of how that peak
  * varied from run to run. The COPY path hands a buffer back once the socket has written
  * it to the kernel (db/copy.ts); until then it is never reused. Buffers nobody hands
- * back (`generate`, the bench's files) are collected as before.
+ * back (a test's, say) are collected as before.
  */
 
 export class BufferPool implements OutputSource {

@@ -6,6 +6,7 @@
  * partition (the physical correlation BRIN depends on).
  */
 import { CopyWriter, FLUSH_BYTES } from './copytext.ts';
+import { LOOP, PREFIX_BYTES } from './kernel.ts';
 import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idKey, providerOfBot, userOfSession, writeId, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { LogNormal } from './distributions.ts';
@@ -42,9 +43,9 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   // A scratch area in the kernel's memory: session_id, tenant_id, user_id (< 100 bytes),
   // where the kernel copies them from, then the message loop's state (kernel.ts ST_).
   const prefixArea = ctx.kernel.scratch();
-  const prefix = new CopyWriter(prefixArea.subarray(0, 128));
-  const stateAt = prefixArea.byteOffset + 128;
-  const { words: loop, doubles: clockAt } = ctx.kernel.views(prefixArea.subarray(128));
+  const prefix = new CopyWriter(prefixArea.subarray(0, PREFIX_BYTES));
+  const stateAt = prefixArea.byteOffset + PREFIX_BYTES;
+  const { words: loop, doubles: clockAt } = ctx.kernel.views(prefixArea.subarray(PREFIX_BYTES));
 
   let budget = c.rows;
   let mass = c.massFrom;
@@ -85,12 +86,12 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
       // The session's messages, written (or, for user_sessions alone, only drawn) by the
       // kernel's loop: roles, gaps and content from the same two streams as the rest of
       // the chunk, handed over in its state block and taken back after.
-      rng.saveTo(loop, 0);
-      crng.saveTo(loop, 4);
-      loop[8] = 0; // next message's index
-      loop[9] = 0; // previous role
-      loop[10] = msgSeq;
-      clockAt[6] = start;
+      rng.saveTo(loop, LOOP.rng);
+      crng.saveTo(loop, LOOP.crng);
+      loop[LOOP.next] = 0; // the session's first message
+      loop[LOOP.prevRole] = 0;
+      loop[LOOP.seq] = msgSeq;
+      clockAt[LOOP.clock] = start;
       for (;;) {
         mw.pos =
           K.messages(
@@ -111,12 +112,12 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
             lastMs,
           ) - mw.base;
         if (mw.full) yield { table: 'message_history', buf: mw.take() };
-        if (loop[8] >= n) break;
+        if (loop[LOOP.next] >= n) break;
       }
-      rng.loadFrom(loop, 0);
-      crng.loadFrom(loop, 4);
-      msgSeq = loop[10];
-      const t = clockAt[6];
+      rng.loadFrom(loop, LOOP.rng);
+      crng.loadFrom(loop, LOOP.crng);
+      msgSeq = loop[LOOP.seq];
+      const t = clockAt[LOOP.clock];
       nMessages += n;
 
       if (wantSessions) {

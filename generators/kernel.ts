@@ -52,6 +52,10 @@ const PAGE = 65536;
  * wasm/kernel.ts ST_) from 128.
  */
 export const SCRATCH_BYTES = 256;
+/** Bytes of a scratch area before the message-loop state. */
+export const PREFIX_BYTES = 128;
+/** The message-loop state's fields (wasm/kernel.ts ST_), as indexes into int32 and float64 views from PREFIX_BYTES. */
+export const LOOP = { rng: 0, crng: 4, next: 8, prevRole: 9, seq: 10, clock: 6 } as const;
 const SCRATCH_AREAS = 256;
 
 /** Byte strings copied into the arena: where each starts and how long it is, by index. */
