@@ -13,32 +13,12 @@ import type { CopyWriter } from './copytext.ts';
 import { EncodedCache } from './encoded-cache.ts';
 import { type ArenaLayout, ArenaSizer, type ArenaTable, RowKernel } from './kernel.ts';
 import { OUTPUT_BUFFER_BYTES } from './copytext.ts';
-import { fmix32, hash01, type Pair, permute64 } from './rng.ts';
+import { hash01, type Pair } from './rng.ts';
+import { KEY, SKEW, safeSessions, tenantOfUser, writeId } from './identity.ts';
+
+export { KEY, SKEW, MAX_MESSAGES_PER_SESSION, idFor, idKey, safeSessions, tenantOfUser, userOfSession, writeId, type Id } from './identity.ts';
 
 const TAB = Buffer.from('\t');
-
-/** Keys that separate the id spaces and random streams of each table. */
-export const KEY = {
-  user: 0x75736572,
-  tenantOfUser: 0x74656e61,
-  session: 0x73657373,
-  sessionUser: 0x73757372,
-  message: 0x6d657373,
-  task: 0x7461736b,
-  approval: 0x61707072,
-  event: 0x6576656e,
-  conversations: 0x636f6e76,
-  content: 0x636f6e74,
-  tasks: 0x7461736c,
-  events: 0x65766e74,
-  users: 0x75737273,
-  tenants: 0x74656e74,
-  userAttrs: 0x75617474,
-  botProvider: 0x626f7470,
-} as const;
-
-/** Zipf exponents: how concentrated activity is on the busiest users and tenants. */
-export const SKEW = { users: 1.05, tenants: 1.3 } as const;
 
 export interface GenContext {
   params: DataParams;
@@ -223,37 +203,6 @@ function monthClock(this: GenContext, m: number): TrafficClock {
   return c;
 }
 
-/** A 128-bit id as four words; a and d come from a keyed bijection, so ids never collide. */
-export type Id = [number, number, number, number];
-
-const pair: Pair = { hi: 0, lo: 0 };
-
-/** The Feistel key of a table's ids under a seed (the row kernel's `mixed` argument). */
-export function idKey(seed: number, key: number): number {
-  return (key ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
-}
-
-/** The id of row (hi, lo) of a table: unique for distinct (hi, lo) under one key. */
-export function idFor(seed: number, key: number, hi: number, lo: number): Id {
-  const { hi: a, lo: d } = permute64(hi, lo, idKey(seed, key), pair);
-  return [a, middleB(a, d, key), middleC(a, d, key), d];
-}
-
-/** Write the id of row (hi, lo) straight into a COPY row: idFor without the array. */
-export function writeId(w: CopyWriter, seed: number, key: number, hi: number, lo: number): void {
-  const p = permute64(hi, lo, idKey(seed, key), pair);
-  w.uuid(p.hi, middleB(p.hi, p.lo, key), middleC(p.hi, p.lo, key), p.lo);
-}
-
-// The middle words only need to look random: one finaliser each is enough.
-function middleB(a: number, d: number, key: number): number {
-  return fmix32((a ^ Math.imul(d, 0x85ebca6b) ^ key) >>> 0);
-}
-
-function middleC(a: number, d: number, key: number): number {
-  return fmix32((d ^ Math.imul(a, 0xc2b2ae35) ^ key) >>> 0);
-}
-
 /**
  * Write `tenant_id\tuser_id\t` of user u (the column pair every table that points at a
  * user starts with) and return the tenant: from ctx.userRefs for popular users.
@@ -270,25 +219,6 @@ export function writeUserRef(ctx: GenContext, w: CopyWriter, u: number): number 
   ctx.userRefs.store(w, u, start, tenant);
   return tenant;
 }
-
-/** User u's tenant (1-based id): Zipf-skewed, a few tenants hold most users. */
-export function tenantOfUser(ctx: GenContext, u: number): number {
-  return 1 + ctx.tenantZipf.rank(hash01(ctx.params.seed, KEY.tenantOfUser, u));
-}
-
-/** The user of session i of conversation chunk k: Zipf-skewed, a few users have many sessions. */
-export function userOfSession(ctx: GenContext, k: number, i: number): number {
-  // Rank r is user index r; tenantOfUser hashes the index, so busy users spread over tenants.
-  return ctx.userZipf.rank(hash01(ctx.params.seed, KEY.sessionUser, k, i));
-}
-
-/** Fewest sessions conversation chunk c can hold (messages per session are capped): safe to reference. */
-export function safeSessions(c: Chunk): number {
-  return Math.max(1, Math.floor(c.rows / MAX_MESSAGES_PER_SESSION));
-}
-
-/** Longest session generated. */
-export const MAX_MESSAGES_PER_SESSION = 400;
 
 /** A session that exists for time t (a conversation chunk of that month), for tasks and events to point at: out.hi = chunk, out.lo = session. */
 export function sessionNear(ctx: GenContext, t: number, u: number, out: Pair): Pair {
