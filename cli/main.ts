@@ -14,9 +14,10 @@ import { register as registerRun } from './run.ts';
 import { register as registerList } from './list.ts';
 import { register as registerCompare } from './compare.ts';
 import { register as registerReport } from './report.ts';
+import { register as registerTraffic } from './traffic.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
-const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate, registerDrop, registerRun, registerList, registerCompare, registerReport];
+const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate, registerDrop, registerRun, registerList, registerCompare, registerReport, registerTraffic];
 
 function buildProgram(): Command {
   const program = new Command('pgscale')

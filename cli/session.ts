@@ -6,13 +6,23 @@ import { type Target, openTarget, resolveTargetSpec } from '../db/target.ts';
 import { info } from './output.ts';
 import type { ConnectionFlags } from './options.ts';
 
-/** Run fn against the resolved target, stopping what was started afterwards. */
-export async function withTarget<T>(flags: ConnectionFlags, fn: (target: Target) => Promise<T>): Promise<T> {
+/**
+ * Run fn against the resolved target, stopping what was started afterwards. With
+ * `interrupt`, the first Ctrl-C aborts it instead of ending the process, so the command
+ * can keep what it measured; a second one ends the process all the same.
+ */
+export async function withTarget<T>(flags: ConnectionFlags, fn: (target: Target) => Promise<T>, interrupt?: AbortController): Promise<T> {
   const spec = resolveTargetSpec(flags, process.env, process.cwd());
   const target = await openTarget(spec, (line) => info(flags, line));
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= target.close());
   const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupt && !interrupt.signal.aborted) {
+      info(flags, `\npgscale: ${signal} received — finishing up and writing what was measured (again to quit at once)`);
+      interrupt.abort(signal);
+      process.once(signal, onSignal);
+      return;
+    }
     info(flags, `\npgscale: ${signal} received — stopping; committed chunks are kept, run the same command again to resume`);
     void close().finally(() => process.exit(130));
   };

@@ -245,3 +245,58 @@ export async function setState(client: pg.Client, schema: string, state: SchemaS
 export function sameData(a: SchemaParams, b: SchemaParams): boolean {
   return a.scale === b.scale && a.seed === b.seed && a.months === b.months && a.enums === b.enums && a.generatorVersion === b.generatorVersion;
 }
+
+/**
+ * The record of traffic runs that wrote to a data set (`_pgscale_traffic`): who wrote,
+ * when, over which stretch of the data set's clock, and how many transactions of each
+ * kind. Scenarios reload a data set with entries here; the next traffic run continues
+ * the clock from the last entry.
+ */
+export interface TrafficWrite {
+  startedAt: Date;
+  finishedAt: Date;
+  clockFromMs: number;
+  clockToMs: number;
+  tool: string;
+  transactions: Record<string, number>;
+}
+
+const TRAFFIC_LOG = `CREATE TABLE IF NOT EXISTS %s._pgscale_traffic (
+  id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  started_at  TIMESTAMPTZ NOT NULL,
+  finished_at TIMESTAMPTZ NOT NULL,
+  clock_from  TIMESTAMPTZ NOT NULL,
+  clock_to    TIMESTAMPTZ NOT NULL,
+  tool        TEXT NOT NULL,
+  transactions JSONB NOT NULL
+)`;
+
+async function hasTrafficLog(client: pg.Client, schema: string): Promise<boolean> {
+  const r = await client.query<{ exists: boolean }>(`SELECT to_regclass(format('%I._pgscale_traffic', $1::text)) IS NOT NULL AS exists`, [schema]);
+  return r.rows[0].exists;
+}
+
+/** Transactions traffic runs have committed into a data set (0 when none ran). */
+export async function trafficWrites(client: pg.Client, schema: string): Promise<number> {
+  if (!(await hasTrafficLog(client, schema))) return 0;
+  const sum = await client.query<{ n: string | null }>(
+    `SELECT sum(value::bigint) AS n FROM ${quoteIdent(schema)}._pgscale_traffic, jsonb_each_text(transactions)`,
+  );
+  return Number(sum.rows[0].n ?? 0);
+}
+
+/** Where the data set's clock stands: the end of its last traffic run, else the end of its generated span. */
+export async function trafficClock(client: pg.Client, schema: string, spanEndMs: number): Promise<number> {
+  if (!(await hasTrafficLog(client, schema))) return spanEndMs;
+  const last = await client.query<{ t: Date | null }>(`SELECT max(clock_to) AS t FROM ${quoteIdent(schema)}._pgscale_traffic`);
+  return Math.max(spanEndMs, last.rows[0].t?.getTime() ?? 0);
+}
+
+/** Append a traffic run to the data set's record. */
+export async function recordTrafficWrite(client: pg.Client, schema: string, w: TrafficWrite): Promise<void> {
+  await client.query(TRAFFIC_LOG.replace('%s', quoteIdent(schema)));
+  await client.query(
+    `INSERT INTO ${quoteIdent(schema)}._pgscale_traffic (started_at, finished_at, clock_from, clock_to, tool, transactions) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [w.startedAt, w.finishedAt, new Date(w.clockFromMs), new Date(w.clockToMs), w.tool, JSON.stringify(w.transactions)],
+  );
+}

@@ -155,6 +155,118 @@ export const Environment = z.object({
 });
 export type Environment = z.infer<typeof Environment>;
 
+/** Latency of a load test's transactions, in milliseconds (from HdrHistogram). */
+export const TrafficLatency = z.object({
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  p999: z.number(),
+  max: z.number(),
+  mean: z.number(),
+});
+export type TrafficLatency = z.infer<typeof TrafficLatency>;
+
+/**
+ * One second of a load test (by completion time, counted from the end of the warm-up):
+ * the unit of replication the gate compares, since single transactions are not independent.
+ */
+export const TrafficSecond = z.object({
+  /** Seconds since the measurement window opened (0 = the first second after the warm-up). */
+  second: z.number().int().nonnegative(),
+  transactions: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  /** Latency percentiles of that second's transactions (from the intended start), ms; absent when none completed. */
+  p50Ms: z.number().optional(),
+  p99Ms: z.number().optional(),
+  maxMs: z.number().optional(),
+  /** Schedule lag p99 (actual minus intended start), ms: open loop only. */
+  lagP99Ms: z.number().optional(),
+  /** Transactions the schedule offered in that second (open loop). */
+  offered: z.number().int().nonnegative().optional(),
+  /** Connections busy, sampled at the end of the second. */
+  busy: z.number().int().nonnegative().optional(),
+});
+export type TrafficSecond = z.infer<typeof TrafficSecond>;
+
+/** One transaction type of a workload: its counts, latency, merged histogram and per-second series. */
+export const TrafficTransaction = z.object({
+  name: z.string(),
+  weight: z.number().nonnegative(),
+  transactions: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  /** Failed attempts by SQLSTATE (or a connection error code). */
+  errorsBySqlstate: z.record(z.string(), z.number().int().nonnegative()),
+  latencyMs: TrafficLatency,
+  /** The merged latency histogram, microseconds, in HdrHistogram's compressed base64 encoding. */
+  histogram: z.string(),
+  series: z.array(TrafficSecond),
+});
+export type TrafficTransaction = z.infer<typeof TrafficTransaction>;
+
+/** A load test (`pgscale traffic`): what was offered, what was achieved, and how the client held up. */
+export const Traffic = z.object({
+  mode: z.enum(['closed', 'open']),
+  workload: z.object({
+    kind: z.enum(['mix', 'script', 'module']),
+    name: z.string(),
+    /** Script files or module path (as given), or the mix's name. */
+    sources: z.array(z.string()),
+  }),
+  /** Offered rate, transactions/s (open loop); for --stages, the mean over the measurement window. */
+  targetRate: z.number().nullable(),
+  achievedRate: z.number(),
+  arrivals: z.enum(['poisson', 'uniform']).optional(),
+  stages: z.array(z.object({ durationSeconds: z.number(), rate: z.number() })).optional(),
+  clients: z.number().int().positive(),
+  threads: z.number().int().positive(),
+  durationSeconds: z.number(),
+  warmupSeconds: z.number(),
+  transactions: z.number().int().nonnegative(),
+  /** Transactions the schedule offered that never started (queue bound or the run ended). */
+  dropped: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  reconnects: z.number().int().nonnegative(),
+  errorsBySqlstate: z.record(z.string(), z.number().int().nonnegative()),
+  latencyMs: TrafficLatency,
+  scheduleLagMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
+  /** Overall latency histogram (µs, HdrHistogram compressed base64). */
+  histogram: z.string(),
+  perTransaction: z.array(TrafficTransaction),
+  series: z.array(TrafficSecond),
+  client: z.object({
+    threads: z.number().int().positive(),
+    cpuSeconds: z.number(),
+    /** Process CPU over the measurement as a share of one core (1 = one core busy). */
+    cpuCores: z.number().optional(),
+    eventLoopLagP99Ms: z.number(),
+    /** Highest event-loop utilisation of any worker thread over the measurement, 0..1. */
+    eventLoopUtilization: z.number().optional(),
+  }),
+  /** True when the load generator, not the database, was the limit. */
+  clientBound: z.boolean(),
+  clientBoundReasons: z.array(z.string()).optional(),
+  slo: z
+    .object({
+      spec: z.string(),
+      met: z.boolean(),
+      checks: z.array(z.object({ term: z.string(), actual: z.number(), limit: z.number(), met: z.boolean() })),
+    })
+    .optional(),
+  /** The data set the mix ran on, and rows that landed in DEFAULT partitions (should be none). */
+  dataset: z
+    .object({
+      schema: z.string(),
+      defaultPartitionRows: z.record(z.string(), z.number().int().nonnegative()).optional(),
+    })
+    .optional(),
+  /** Ended early (Ctrl-C, a server gone for good): the figures cover what ran. */
+  partial: z.boolean().optional(),
+  stoppedBecause: z.string().optional(),
+});
+export type Traffic = z.infer<typeof Traffic>;
+
 export const Results = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   tool: z.object({ name: z.literal('pgscale'), version: z.string(), gitSha: z.string() }),
@@ -172,6 +284,10 @@ export const Results = z.object({
   /** Load-generator health while measuring: event-loop lag and process CPU. */
   loadGenerator: z.record(z.string(), z.number()).optional(),
   scenarios: z.array(ScenarioResult),
+  /** A load test's results (`pgscale traffic`). */
+  traffic: Traffic.optional(),
+  /** The run ended early: what it holds was measured, the rest is missing. */
+  partial: z.boolean().optional(),
 });
 export type Results = z.infer<typeof Results>;
 

@@ -11,7 +11,7 @@ import { environmentFingerprint, toolFingerprint } from '../bench/environment.ts
 import { type LatencyOptions, measureClientFloor, resolveLatencyOptions } from '../bench/latency.ts';
 import { toPgscaleError } from '../db/errors.ts';
 import { type LoadEvent, load } from '../db/load.ts';
-import { createSchema, dropOwnedSchema, inspectSchema, sameData, setState } from '../db/schema.ts';
+import { createSchema, dropOwnedSchema, inspectSchema, sameData, setState, trafficWrites } from '../db/schema.ts';
 import type { Target } from '../db/target.ts';
 import type { EnumStyle } from '../generators/enums.ts';
 import { type DataParams, GENERATOR_VERSION } from '../generators/index.ts';
@@ -44,8 +44,15 @@ export function datasetSchema(prefix: string, data: DataParams, style: EnumStyle
   return `${prefix}_${scaleTag(data.scale)}_${data.seed}${data.months === 12 ? '' : `_m${data.months}`}_${style}`;
 }
 
-/** Load a data set when missing, reuse it when complete with the same parameters, reload an owned one made otherwise. */
-async function ensureDataset(target: Target, opts: Required<Pick<RunOptions, 'jobs' | 'schemaPrefix'>> & RunOptions, style: EnumStyle): Promise<Dataset> {
+/** What ensureDataset needs of a run's options. */
+export type DatasetOptions = Required<Pick<RunOptions, 'jobs' | 'schemaPrefix'>> & Pick<RunOptions, 'data' | 'log' | 'onLoadEvent'>;
+
+/**
+ * Load a data set when missing, reuse it when complete with the same parameters, reload
+ * an owned one made otherwise. `modified: 'reload'` also reloads one that a traffic run
+ * wrote to (scenarios measure pristine data); 'keep' reuses it (traffic itself).
+ */
+export async function ensureDataset(target: Target, opts: DatasetOptions, style: EnumStyle, modified: 'reload' | 'keep' = 'reload'): Promise<Dataset> {
   const schema = datasetSchema(opts.schemaPrefix, opts.data, style);
   const client = await target.connect();
   let fresh = false;
@@ -53,10 +60,14 @@ async function ensureDataset(target: Target, opts: Required<Pick<RunOptions, 'jo
     const info = await inspectSchema(client, schema);
     // Named by its parameters, so a mismatch means a stale generator version: reload it.
     if (info.owned && info.params && !sameData(info.params, { ...opts.data, enums: style, generatorVersion: GENERATOR_VERSION })) fresh = true;
+    else if (info.owned && modified === 'reload' && (await trafficWrites(client, schema)) > 0) {
+      fresh = true;
+      opts.log?.(`data set ${schema}: pgscale traffic wrote to it — reloading it so the scenarios measure the data set as generated`);
+    }
   } finally {
     await client.end();
   }
-  opts.log?.(`data set ${schema}: ${fresh ? 'made with other parameters — reloading' : 'loading or reusing'}`);
+  opts.log?.(`data set ${schema}: ${fresh ? 'made with other parameters or modified — reloading' : 'loading or reusing'}`);
   const summary = await load(target, { schema, data: opts.data, enums: style, jobs: opts.jobs, fresh, onEvent: opts.onLoadEvent });
   opts.log?.(
     summary.reused

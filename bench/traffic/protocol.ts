@@ -1,0 +1,75 @@
+/**
+ * What the traffic engine's main thread and its worker threads say to each other: the
+ * worker's configuration, and compact batches of records (a Float64Array per batch,
+ * transferred, not copied).
+ */
+import type pg from 'pg';
+import type { Stage } from './schedule.ts';
+import type { WorkloadParams, WorkloadSpec } from './workload.ts';
+
+/** What the engine hands each worker. */
+export interface WorkerConfig {
+  thread: number;
+  /** Connections this thread owns, and the client_id of the first. */
+  clients: number;
+  firstClientId: number;
+  /** node-postgres config, search_path and TimeZone included. */
+  connection: pg.ClientConfig;
+  workload: WorkloadSpec;
+  params: WorkloadParams;
+  /** pgbench's predefined variables for scripts (scale, -D …); client_id is added per client. */
+  scriptVars: Record<string, number | string>;
+  mode: 'closed' | 'open';
+  /** Open loop: the rate before the first stage, the stages (warm-up first), this thread's share of the rate. */
+  initialRate: number;
+  stages: Stage[];
+  share: number;
+  arrivals: 'poisson' | 'uniform';
+  /** Uniform arrivals: this thread's offset in [0, 1) so threads interleave. */
+  phase: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  seed: number;
+  /** Tries per transaction on serialization failure or deadlock (pgbench --max-tries). */
+  maxTries: number;
+  /** Queued arrivals beyond this are dropped (and counted). */
+  maxQueue: number;
+  /** After the window closes: how long queued and in-flight transactions may still finish. */
+  drainSeconds: number;
+  /** A connection that cannot be re-established for this long means the server is gone. */
+  reconnectTimeoutMs: number;
+}
+
+/** Fields of one record in a batch's Float64Array. */
+export const RECORD_FIELDS = 5;
+/** Record layout: transaction index, end (s from start), latency (ms, from intended start), schedule lag (ms), 1 ok / 0 failed. */
+export enum Field {
+  Tx = 0,
+  End = 1,
+  Latency = 2,
+  Lag = 3,
+  Ok = 4,
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; transactions: Array<{ name: string; weight: number }> }
+  | {
+      type: 'batch';
+      thread: number;
+      records: Float64Array;
+      /** `tx\tcode` → failed attempts. */
+      errors: Array<[string, number]>;
+      retries: number[];
+      reconnects: number;
+      /** Arrivals per second of the schedule (open loop): [second, count]. */
+      offered: Array<[number, number]>;
+      dropped: number;
+      busy: number;
+      queued: number;
+      /** Event-loop utilisation since the last batch, 0..1. */
+      elu: number;
+    }
+  | { type: 'done'; thread: number; eventLoopLagP99Ms: number; eventLoopLagMaxMs: number }
+  | { type: 'fatal'; thread: number; message: string; code?: string };
+
+export type MainMessage = { type: 'start'; epochMs: number } | { type: 'stop' };

@@ -1,0 +1,342 @@
+/**
+ * `pgscale traffic`: a load test. Closed loop (N clients back to back) or open loop
+ * (an arrival rate, constant or in stages, independent of the server), running the
+ * platform's transaction mix, pgbench scripts or a TypeScript workload module; latency
+ * from each transaction's intended start, so stalls are not hidden (no coordinated
+ * omission). Every input is checked before anything connects: bad usage exits 2 with
+ * nothing written to the database.
+ */
+import { Option, type Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import type pg from 'pg';
+import { environmentFingerprint, toolFingerprint } from '../bench/environment.ts';
+import { runTraffic, type ProgressReport } from '../bench/traffic/engine.ts';
+import { checkVariables, parseScript, parseScriptArg } from '../bench/traffic/pgbench-script.ts';
+import { parseDuration, parseRate, parseStages, type Stage } from '../bench/traffic/schedule.ts';
+import { DEFAULT_SLO, parseSlo, type Slo } from '../bench/traffic/slo.ts';
+import { type Db, type WorkloadParams, type WorkloadSpec, importWorkload } from '../bench/traffic/workload.ts';
+import { PgscaleError, toPgscaleError } from '../db/errors.ts';
+import { quoteIdent } from '../db/quote.ts';
+import { checkSchemaName, inspectSchema, recordTrafficWrite, trafficClock } from '../db/schema.ts';
+import type { Target } from '../db/target.ts';
+import { monthStartMs } from '../generators/calendar.ts';
+import type { EnumStyle } from '../generators/enums.ts';
+import { GENERATOR_VERSION } from '../generators/index.ts';
+import { SCHEMA_VERSION, type Results, type Traffic } from '../reports/schema.ts';
+import { ensureDataset } from '../scenarios/runner.ts';
+import { type ConnectionFlags, common, connectionOptions, parseInteger } from './options.ts';
+import { info, printJson } from './output.ts';
+import { loadProgress } from './progress.ts';
+import { DEFAULT_RUN_SCALE, writeResults } from './run.ts';
+import { withTarget } from './session.ts';
+import { trafficJson, trafficSummary } from './traffic-summary.ts';
+
+/** Built-in mixes: name → workload module. */
+export const MIXES: Record<string, string> = {
+  platform: fileURLToPath(new URL('../workloads/platform.ts', import.meta.url)),
+};
+
+export interface TrafficFlags extends ConnectionFlags {
+  mix?: string;
+  script: string[];
+  workload?: string;
+  clients?: number;
+  rate?: string;
+  arrivals: 'poisson' | 'uniform';
+  stages?: string;
+  duration?: string;
+  warmup: string;
+  threads: number;
+  define: string[];
+  slo?: string;
+  progress: string;
+  out?: string;
+  scale: number;
+  seed: number;
+  months: number;
+  enums: EnumStyle;
+  jobs: number;
+  schema?: string;
+  maxTries: number;
+}
+
+/** Everything a run needs, resolved and checked before any connection. */
+interface Plan {
+  workload: WorkloadSpec;
+  usesDataset: boolean;
+  mode: 'closed' | 'open';
+  clients: number;
+  threads: number;
+  rate?: number;
+  stages?: Stage[];
+  durationSeconds: number;
+  warmupSeconds: number;
+  progressSeconds: number;
+  vars: Record<string, string>;
+  slo?: Slo;
+  prepare?: (db: Db, params: WorkloadParams) => Promise<void>;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('traffic')
+    .description('load test: many connections, closed loop or open-loop arrival rates, the platform mix, pgbench scripts or a workload module')
+    .option('--mix <name>', `built-in transaction mix (${Object.keys(MIXES).join(', ')}; the default when no --script or --workload)`)
+    .option('--script <file[@weight]>', 'a pgbench custom script, repeatable (\\set, \\sleep, SQL with :variables)', collect, [])
+    .option('--workload <file>', 'a .ts/.js module exporting weighted transactions (see workloads/platform.ts)')
+    .addOption(new Option('--clients <n>', 'connections (default: 8 closed loop, 32 open loop; with --rate the bound on transactions in flight)').argParser(parseInteger('--clients', 1, 10_000)))
+    .option('--rate <tps>', 'open loop: transactions per second offered, whatever the server does')
+    .addOption(new Option('--arrivals <kind>', 'open-loop arrival process').choices(['poisson', 'uniform']).default('poisson'))
+    .option('--stages <list>', 'open loop ramps, DURATION:RATE,… e.g. 30s:100,60s:500,30s:0 (from --rate or 0)')
+    .option('--duration <time>', 'measurement window, e.g. 60s, 5m (default 60s; with --stages their sum)')
+    .option('--warmup <time>', 'run first and leave out of the figures', '5s')
+    .addOption(new Option('--threads <n>', 'worker threads (default: CPU count, at most --clients)').default(availableParallelism()).argParser(parseInteger('--threads', 1, 256)))
+    .option('-D, --define <name=value>', 'a script variable, repeatable (pgbench -D)', collect, [])
+    .option('--slo <spec>', `service-level objective, e.g. '${DEFAULT_SLO}': exit 1 when missed`)
+    .option('--progress <time>', 'a progress line on stderr this often', '5s')
+    .option('--out <dir>', 'folder for results.json, report.md and report.html (default: out/traffic-<timestamp>)')
+    .addOption(common.scale(DEFAULT_RUN_SCALE))
+    .addOption(common.seed())
+    .addOption(common.months())
+    .addOption(common.enums())
+    .addOption(common.jobs())
+    .option('--schema <name>', 'run on this loaded data set instead of pgscale_<scale>_<seed>_<enums> (loaded when missing)')
+    .addOption(new Option('--max-tries <n>', 'tries per transaction on serialization failure or deadlock (pgbench --max-tries)').default(3).argParser(parseInteger('--max-tries', 1, 1000)));
+  connectionOptions(cmd).action(async (flags: TrafficFlags) => {
+    const plan = await resolvePlan(flags);
+    const out = resolve(flags.out ?? join('out', `traffic-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`));
+    const interrupt = new AbortController();
+    const outcome = await withTarget(flags, (target) => runOnTarget(target, flags, plan, interrupt.signal), interrupt);
+    const files = await writeResults(out, outcome.results);
+    const t = outcome.results.traffic!;
+    if (flags.json) printJson({ ...trafficJson(t), out, files });
+    else if (!flags.quiet) process.stdout.write(`${trafficSummary(t)}\nresults: ${files.join(', ')}\n`);
+    if (outcome.fatal) {
+      throw new PgscaleError('SERVER', `traffic stopped: ${outcome.fatal.message}`, {
+        hint: `What was measured until then is in ${join(out, 'results.json')} (marked partial). Check that the server is running, then run the same command again.`,
+      });
+    }
+    if (interrupt.signal.aborted) process.exitCode = 130;
+    else if (t.slo && !t.slo.met) process.exitCode = 1;
+  });
+}
+
+/** Check every input and read every file: usage errors (exit 2) before anything connects. */
+async function resolvePlan(flags: TrafficFlags): Promise<Plan> {
+  const chosen = [flags.mix !== undefined && '--mix', flags.script.length > 0 && '--script', flags.workload !== undefined && '--workload'].filter(Boolean);
+  if (chosen.length > 1) {
+    throw new PgscaleError('USAGE', `choose one workload: ${chosen.join(' and ')} were both given`, {
+      hint: 'Use --mix NAME, one or more --script FILE[@WEIGHT], or --workload FILE.ts.',
+    });
+  }
+  const vars: Record<string, string> = {};
+  for (const d of flags.define) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(d);
+    if (!m) throw new PgscaleError('USAGE', `invalid -D '${d}': expected NAME=VALUE`);
+    vars[m[1]] = m[2];
+  }
+  const rate = flags.rate !== undefined ? parseRate(flags.rate) : undefined;
+  const stages = flags.stages !== undefined ? parseStages(flags.stages) : undefined;
+  if (stages && flags.duration !== undefined) {
+    throw new PgscaleError('USAGE', '--stages and --duration were both given', { hint: 'With --stages the measurement lasts as long as the stages add up to; leave --duration out.' });
+  }
+  const mode = rate !== undefined || stages ? 'open' : 'closed';
+  const durationSeconds = stages ? stages.reduce((a, s) => a + s.durationSeconds, 0) : parseDuration('--duration', flags.duration ?? '60s');
+  if (durationSeconds < 1) throw new PgscaleError('USAGE', `--duration must be at least 1 s (got ${flags.duration})`);
+  const warmupSeconds = parseDuration('--warmup', flags.warmup);
+  const progressSeconds = parseDuration('--progress', flags.progress);
+  if (progressSeconds < 1) throw new PgscaleError('USAGE', `--progress must be at least 1 s (got ${flags.progress})`);
+  const slo = flags.slo !== undefined ? parseSlo(flags.slo) : undefined;
+  const clients = flags.clients ?? (mode === 'open' ? 32 : 8);
+  const base = { mode, clients, threads: Math.min(flags.threads, clients), rate, stages, durationSeconds, warmupSeconds, progressSeconds, vars, slo } as const;
+  if (flags.schema) checkSchemaName(flags.schema);
+
+  if (flags.script.length > 0) {
+    const scripts = flags.script.map((arg) => {
+      const { file, weight } = parseScriptArg(arg);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new PgscaleError('UNUSABLE_INPUT', `cannot read script ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      }
+      const script = parseScript(text, file, weight);
+      checkVariables(script, ['scale', 'client_id', 'random_seed', ...Object.keys(vars)]);
+      return { file, weight, text };
+    });
+    if (scripts.every((s) => s.weight === 0)) throw new PgscaleError('USAGE', 'every --script has weight 0', { hint: 'Give at least one script a weight above 0 (FILE@WEIGHT).' });
+    return { ...base, workload: { kind: 'script', name: scripts.length === 1 ? scripts[0].file : `${scripts.length} scripts`, scripts }, usesDataset: false };
+  }
+  if (flags.workload !== undefined) {
+    const mod = await importWorkload(flags.workload);
+    return { ...base, workload: { kind: 'module', name: flags.workload, path: resolve(flags.workload) }, usesDataset: true, prepare: mod.prepare };
+  }
+  const mix = flags.mix ?? 'platform';
+  const path = MIXES[mix];
+  if (!path) {
+    throw new PgscaleError('USAGE', `unknown --mix '${mix}'`, { hint: `Known mixes: ${Object.keys(MIXES).join(', ')}. For your own transactions use --workload FILE.ts or --script FILE.` });
+  }
+  if (flags.enums !== 'smallint' && flags.enums !== 'varchar') throw new PgscaleError('USAGE', `--enums ${flags.enums}: the platform mix runs on smallint or varchar data sets`);
+  const mod = await importWorkload(path);
+  return { ...base, workload: { kind: 'mix', name: mix, path }, usesDataset: true, prepare: mod.prepare };
+}
+
+interface Outcome {
+  results: Results;
+  fatal?: { message: string; code?: string };
+}
+
+/** Connections of a run: pgscale's application_name, UTC, and the data set first on the search_path. */
+function connectionFor(target: Target, schema: string | undefined): pg.ClientConfig {
+  const options = ['-c TimeZone=UTC', ...(schema ? [`-c search_path=${quoteIdent(schema)},public`] : [])].join(' ');
+  return { ...target.config, application_name: 'pgscale traffic', options };
+}
+
+async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, signal: AbortSignal): Promise<Outcome> {
+  const log = (line: string) => info(flags, line);
+  let schema: string | undefined;
+  let params: WorkloadParams = { scale: 1, seed: flags.seed, months: flags.months, enums: 'smallint', vars: plan.vars, clockStartMs: Date.now() };
+  const admin = await target.connect();
+  admin.on('error', (err) => log(`connection error: ${err.message}`));
+  try {
+    if (plan.usesDataset) {
+      const ds = await dataset(target, admin, flags, log);
+      schema = ds.schema;
+      params = { schema, ...ds.params, vars: plan.vars, clockStartMs: await trafficClock(admin, schema, monthStartMs(ds.params.months)) };
+      log(`traffic: ${plan.workload.name} on ${schema}; the data set's clock continues from ${new Date(params.clockStartMs).toISOString()}`);
+    }
+    const scriptVars: Record<string, number | string> = { ...plan.vars };
+    if (plan.workload.kind === 'script' && scriptVars.scale === undefined) scriptVars.scale = await pgbenchScale(admin);
+    if (plan.workload.kind === 'script') params = { ...params, scale: Number(scriptVars.scale) || 1 };
+    const connection = connectionFor(target, schema);
+    if (plan.prepare) {
+      const prep = await target.connect();
+      try {
+        await prep.query(`SET TimeZone = 'UTC'; SET search_path = ${quoteIdent(schema!)}, public`);
+        await plan.prepare({ query: (sql, values) => prep.query(sql, values) as never }, params);
+      } finally {
+        await prep.end();
+      }
+    }
+    const environment = await environmentFingerprint(admin, target);
+    const startedAt = new Date();
+    const describeMode = plan.mode === 'closed' ? `closed loop, ${plan.clients} clients` : plan.stages ? `open loop, stages ${flags.stages} (${flags.arrivals}), at most ${plan.clients} connections` : `open loop, ${plan.rate} tx/s (${flags.arrivals}), at most ${plan.clients} connections`;
+    log(`traffic: ${describeMode}, ${plan.threads} thread(s), ${plan.warmupSeconds} s warm-up + ${plan.durationSeconds} s`);
+    const run = await runTraffic({
+      connection,
+      workload: plan.workload,
+      params,
+      scriptVars,
+      clients: plan.clients,
+      threads: plan.threads,
+      rate: plan.rate,
+      stages: plan.stages,
+      arrivals: flags.arrivals,
+      durationSeconds: plan.durationSeconds,
+      warmupSeconds: plan.warmupSeconds,
+      seed: flags.seed,
+      maxTries: flags.maxTries,
+      progressSeconds: plan.progressSeconds,
+      onProgress: flags.quiet ? undefined : (p) => log(progressLine(p)),
+      signal,
+      slo: plan.slo,
+    });
+    const traffic: Traffic = run.traffic;
+    if (schema) {
+      traffic.dataset = { schema, defaultPartitionRows: await defaultRows(admin, schema).catch(() => undefined) };
+      const wrote = Object.fromEntries(traffic.perTransaction.map((t) => [t.name, t.transactions]));
+      const finishedAt = new Date();
+      await recordTrafficWrite(admin, schema, {
+        startedAt,
+        finishedAt,
+        clockFromMs: params.clockStartMs,
+        clockToMs: params.clockStartMs + (finishedAt.getTime() - startedAt.getTime()),
+        tool: `pgscale ${toolFingerprint().version} traffic ${plan.workload.name}`,
+        transactions: wrote,
+      }).catch((err) => log(`traffic: could not record this run in ${schema}._pgscale_traffic: ${toPgscaleError(err).message}`));
+    }
+    const results: Results = {
+      schemaVersion: SCHEMA_VERSION,
+      tool: toolFingerprint(),
+      environment,
+      params: { scale: params.scale, seed: params.seed, months: params.months, ...(schema ? { generatorVersion: GENERATOR_VERSION } : {}) },
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      scenarios: [],
+      traffic,
+      ...(traffic.partial ? { partial: true } : {}),
+    };
+    return { results, fatal: run.fatal };
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+/** The data set the mix runs on: --schema as it is, else the run's data set for these parameters (loaded when missing). */
+async function dataset(target: Target, admin: pg.Client, flags: TrafficFlags, log: (line: string) => void): Promise<{ schema: string; params: Omit<WorkloadParams, 'schema' | 'vars' | 'clockStartMs'> }> {
+  if (flags.schema) {
+    const found = await inspectSchema(admin, flags.schema);
+    if (!found.owned || !found.params || found.state !== 'complete') {
+      throw new PgscaleError('USAGE', `schema '${flags.schema}' is not a complete pgscale data set${found.exists && !found.owned ? ' (pgscale did not create it)' : found.exists ? ` (its load is ${found.state})` : ' (it does not exist)'}`, {
+        hint: `Load it first with pgscale load --schema ${flags.schema}, or leave --schema out to use (and load) pgscale_<scale>_<seed>_<enums>.`,
+      });
+    }
+    const p = found.params;
+    if (p.enums !== 'smallint' && p.enums !== 'varchar') throw new PgscaleError('USAGE', `schema '${flags.schema}' stores enums as ${p.enums}: the traffic mixes run on smallint or varchar data sets`);
+    return { schema: flags.schema, params: { scale: p.scale, seed: p.seed, months: p.months, enums: p.enums } };
+  }
+  const data = { scale: flags.scale, seed: flags.seed, months: flags.months };
+  let progress: ReturnType<typeof loadProgress> | undefined;
+  try {
+    const ds = await ensureDataset(
+      target,
+      {
+        data,
+        jobs: flags.jobs,
+        schemaPrefix: 'pgscale',
+        log,
+        onLoadEvent: (e) => {
+          if (e.type === 'plan') progress = loadProgress(flags);
+          progress?.onEvent(e);
+        },
+      },
+      flags.enums,
+      'keep',
+    );
+    return { schema: ds.schema, params: { ...data, enums: flags.enums as 'smallint' | 'varchar' } };
+  } finally {
+    progress?.stop();
+  }
+}
+
+/** pgbench's :scale when the script does not set it: the rows of pgbench_branches, else 1 (as pgbench does). */
+async function pgbenchScale(client: pg.Client): Promise<number> {
+  const r = await client.query<{ n: string | null }>(`SELECT CASE WHEN to_regclass('pgbench_branches') IS NOT NULL THEN 1 END AS n`);
+  if (r.rows[0].n === null) return 1;
+  const c = await client.query<{ n: string }>('SELECT count(*) AS n FROM pgbench_branches');
+  return Math.max(1, Number(c.rows[0].n));
+}
+
+/** Rows that landed in the DEFAULT partitions (none should: partitions are created ahead). */
+async function defaultRows(client: pg.Client, schema: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of ['message_history', 'analytics_events']) {
+    const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(schema)}.${quoteIdent(`${t}_default`)}`);
+    out[t] = Number(r.rows[0].n);
+  }
+  return out;
+}
+
+/** One pgbench -P style line. */
+function progressLine(p: ProgressReport): string {
+  const f = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+  return (
+    `progress: ${p.elapsedSeconds.toFixed(1)} s${p.warmup ? ' (warm-up)' : ''}, ${p.tps.toFixed(1)} tps, lat p50 ${f(p.p50Ms)} ms p99 ${f(p.p99Ms)} ms, ${p.errors} errors` +
+    `, lag p99 ${f(p.lagP99Ms)} ms, busy ${p.busy}/${p.clients}${p.queued ? `, queued ${p.queued}` : ''}${p.dropped ? `, dropped ${p.dropped}` : ''}${p.cpuCores ? `, client cpu ${p.cpuCores.toFixed(2)} cores` : ''}`
+  );
+}
