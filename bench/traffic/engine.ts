@@ -347,8 +347,10 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
       const sec = Math.floor(elapsed - warmup);
       if (sec >= 0) bucket(sec).busy = busyBy.reduce((a, b) => a + b, 0);
     }
+    // The first line comes one interval after the start, like every later one.
+    if (lastProgress === 0) lastProgress = startEpoch - performance.timeOrigin;
     if (opts.onProgress && performance.now() - lastProgress >= progressEvery - 50) {
-      const span = lastProgress ? (performance.now() - lastProgress) / 1000 : Math.min(elapsed, progressEvery / 1000) || 1;
+      const span = (performance.now() - lastProgress) / 1000;
       lastProgress = performance.now();
       const cpu = process.cpuUsage();
       opts.onProgress({

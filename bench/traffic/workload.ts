@@ -6,6 +6,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import { PgscaleError } from '../../db/errors.ts';
 import type { Rng } from '../../generators/rng.ts';
 
@@ -72,7 +73,9 @@ export async function importWorkload(path: string): Promise<WorkloadModule> {
   const file = isAbsolute(path) ? path : resolve(path);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    // tsImport compiles a .ts module as ESM wherever it lives: under a plain import, a file
+    // outside a "type": "module" package would be read as CommonJS and fail.
+    mod = (/\.[cm]?ts$/.test(file) ? await tsImport(pathToFileURL(file).href, import.meta.url) : await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const missing = e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(file);
