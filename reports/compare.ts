@@ -16,19 +16,29 @@
  *   history when given (robust z-score against the prior runs), else unchanged within
  *   the threshold and inconclusive beyond it: one value per run cannot tell noise from
  *   change.
+ * - a load test's metrics (traffic-metrics.ts) take the same path with one second as one
+ *   sample; compare-traffic.ts decides throughput at unequal offered load, and error
+ *   rates compare their means (mostly zero, their medians would hide a change).
  */
+import { trafficJudgements, withTrafficThresholds } from './compare-traffic.ts';
 import { assertComparable } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
 import { buildTrends, sameRun, sortHistory, type Trend } from './history.ts';
 import { extractMetrics, type Metric } from './metrics.ts';
 import type { Results } from './schema.ts';
-import { bootstrapMedianRatio, holmAdjust, mannWhitneyU, median, normalCdf, robustSigma } from './stats.ts';
+import { bootstrapMeanDifference, bootstrapMedianRatio, holmAdjust, mannWhitneyU, median, normalCdf, robustSigma } from './stats.ts';
 import { DEFAULT_GATE_CONFIG, thresholdFor, type GateConfig, type Threshold } from './thresholds.ts';
+import { TRAFFIC_SCENARIO } from './traffic-metrics.ts';
 
 export type Verdict = 'improved' | 'unchanged' | 'regressed' | 'inconclusive';
 export const VERDICTS: readonly Verdict[] = ['regressed', 'inconclusive', 'improved', 'unchanged'];
 
-export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational' | 'run-shift';
+/**
+ * How a verdict was reached. `offered-load`: an open-loop throughput both runs kept up
+ * with (the schedule's, not the database's); `not-comparable`: a load test's throughput
+ * at a different offered load, or while the client was the limit.
+ */
+export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational' | 'run-shift' | 'offered-load' | 'not-comparable';
 
 export interface MetricComparison extends Pick<Metric, 'id' | 'scenario' | 'variant' | 'kind' | 'label' | 'unit' | 'direction' | 'gated'> {
   baseline?: number;
@@ -110,7 +120,8 @@ function withinThreshold(t: Threshold, a: number, b: number): boolean {
   return Math.abs(b - a) <= t.absolute || Math.abs(relChange(a, b)) <= t.relative;
 }
 
-type Judgement = Pick<MetricComparison, 'verdict' | 'reason' | 'method' | 'confidence' | 'pValue' | 'ci' | 'change'>;
+/** A verdict for one metric, without its identity and values. */
+export type Judgement = Pick<MetricComparison, 'verdict' | 'reason' | 'method' | 'confidence' | 'pValue' | 'ci' | 'change'>;
 
 function judgeExact(m: Metric, a: number, b: number, t: Threshold): Judgement {
   const change = relChange(a, b);
@@ -131,11 +142,31 @@ interface SampleEvidence {
   fractionInBand?: number;
 }
 
+/**
+ * Evidence from the means, for rates that are mostly zero: the change is the difference
+ * of the means relative to the baseline's (infinite from a baseline of zero), and so is
+ * the interval of the difference.
+ */
+function meanEvidence(a: readonly number[], b: readonly number[], pValue: number, t: Threshold, config: GateConfig, seed: number): SampleEvidence {
+  const base = a.reduce((s, x) => s + x, 0) / a.length;
+  const boot = bootstrapMeanDifference(a, b, { iterations: config.bootstrapIterations, seed, confidence: 1 - config.alpha, band: [-t.relative * base, t.relative * base] });
+  const relative = (d: number) => (base > 0 ? d / base : d === 0 ? 0 : Math.sign(d) * Infinity);
+  return {
+    change: relative(boot.difference),
+    ci: { lower: relative(boot.lower), upper: relative(boot.upper) },
+    rawPValue: pValue,
+    absDiff: Math.abs(boot.difference),
+    fractionInBand: boot.fractionInBand,
+  };
+}
+
 function sampleEvidence(m: Metric, a: readonly number[], b: readonly number[], t: Threshold, config: GateConfig): SampleEvidence {
   const test = mannWhitneyU(a, b);
+  const seed = (config.seed ^ hash(m.id)) >>> 0;
+  if (m.effect === 'mean') return meanEvidence(a, b, test.pValue, t, config, seed);
   const boot = bootstrapMedianRatio(a, b, {
     iterations: config.bootstrapIterations,
-    seed: (config.seed ^ hash(m.id)) >>> 0,
+    seed,
     confidence: 1 - config.alpha,
     band: [1 - t.relative, 1 + t.relative],
   });
@@ -283,7 +314,7 @@ function judgeShift(shift: RunShift, config: GateConfig, measuredDrift?: number)
  */
 function historyDrift(runs: readonly Results[]): number | undefined {
   if (runs.length < MIN_HISTORY) return undefined;
-  const perRun = runs.map((r) => new Map(extractMetrics(r).filter((m) => m.kind === 'latency' && m.gated && m.value > 0).map((m) => [m.id, Math.log(m.value)])));
+  const perRun = runs.map((r) => new Map(extractMetrics(r).filter((m) => m.kind === 'latency' && m.gated && m.scenario !== TRAFFIC_SCENARIO && m.value > 0).map((m) => [m.id, Math.log(m.value)])));
   const center = new Map<string, number>();
   for (const id of new Set(perRun.flatMap((m) => [...m.keys()]))) center.set(id, median(perRun.flatMap((m) => (m.has(id) ? [m.get(id)!] : []))));
   const shifts = perRun.map((m) => median([...m].map(([id, v]) => v - center.get(id)!))).filter(Number.isFinite);
@@ -332,8 +363,9 @@ function statusComparisons(baseline: Results, current: Results): MetricCompariso
  * runs are not like with like (see fingerprint.ts).
  */
 export function compareResults(baseline: Results, current: Results, opts: CompareOptions = {}): Comparison {
-  const config = opts.config ?? DEFAULT_GATE_CONFIG;
+  const config = withTrafficThresholds(opts.config ?? DEFAULT_GATE_CONFIG);
   const warnings = opts.skipFingerprint ? [] : assertComparable(baseline, current);
+  const presets = trafficJudgements(baseline, current);
   const baseMetrics = new Map(extractMetrics(baseline).map((m) => [m.id, m]));
   const curMetrics = extractMetrics(current);
 
@@ -356,7 +388,10 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   }
 
   const metrics: MetricComparison[] = statusComparisons(baseline, current);
-  const sampled = (m: Metric | undefined): m is Metric & { samples: readonly number[] } => !!m && m.kind === 'latency' && m.gated && !!m.samples && m.samples.length > 0;
+  // A load test's latencies are left out of the shift: its transactions share one load,
+  // so what moves them all together is the database's answer to it, not machine drift.
+  const sampled = (m: Metric | undefined): m is Metric & { samples: readonly number[] } =>
+    !!m && m.kind === 'latency' && m.gated && m.scenario !== TRAFFIC_SCENARIO && !!m.samples && m.samples.length > 0;
   const shift = runShift(curMetrics.flatMap((cur) => {
     const base = baseMetrics.get(cur.id);
     return sampled(cur) && sampled(base) ? [{ a: base.samples, b: cur.samples }] : [];
@@ -368,7 +403,7 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   const roundTrip = Math.max(baseline.clientFloor?.latencyMs.p99 ?? 0, current.clientFloor?.latencyMs.p99 ?? 0);
   const pending: Array<{ at: number; metric: Metric; evidence: SampleEvidence; threshold: Threshold; shift?: number }> = [];
   for (const cur of curMetrics) {
-    const { samples: _s, params: _p, value: _v, ...identity } = cur;
+    const { samples: _s, params: _p, value: _v, effect: _e, ...identity } = cur;
     const base = baseMetrics.get(cur.id);
     baseMetrics.delete(cur.id);
     if (!base) {
@@ -381,7 +416,7 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
     const shifted = !!shift && sampled(cur) && sampled(base);
     const widened = effectiveThreshold(config, cur, prior, shifted ? shift.spread : undefined);
     const threshold = cur.kind === 'latency' && !cur.id.startsWith('client/') && roundTrip > widened.absolute ? { ...widened, absolute: roundTrip } : widened;
-    const judged = shifted ? sampleEvidence(cur, base.samples!, cur.samples!.map((x) => x / Math.exp(shift!.log)), threshold, config) : judge(base, cur, threshold, config, prior);
+    const judged = presets.get(cur.id) ?? (shifted ? sampleEvidence(cur, base.samples!, cur.samples!.map((x) => x / Math.exp(shift!.log)), threshold, config) : judge(base, cur, threshold, config, prior));
     if ('rawPValue' in judged) {
       pending.push({ at: metrics.length, metric: cur, evidence: judged, threshold, shift: shifted ? Math.expm1(shift.log) : undefined });
       metrics.push({ ...identity, baseline: base.value, current: cur.value, threshold, method: 'rank-test', verdict: 'inconclusive', reason: '' });
@@ -398,7 +433,7 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   const erroredNow = new Set(current.scenarios.filter((s) => s.status === 'errored').map((s) => s.name));
   for (const base of baseMetrics.values()) {
     if (erroredNow.has(base.scenario)) continue; // already reported once as the scenario's status
-    const { samples: _s, params: _p, value: _v, ...identity } = base;
+    const { samples: _s, params: _p, value: _v, effect: _e, ...identity } = base;
     if (!base.gated) metrics.push({ ...identity, baseline: base.value, method: 'informational', verdict: 'unchanged', reason: 'informational, not judged (missing in the current run)' });
     else metrics.push({ ...identity, baseline: base.value, method: 'missing', verdict: 'inconclusive', reason: 'missing in the current run' });
   }

@@ -2,9 +2,11 @@
  * Like with like: whether two results documents may be compared at all. Differences
  * that change what was measured (scale, seed, scenario set, Postgres major version,
  * target kind, CPU count, memory-shaping settings) refuse the comparison; softer ones
- * (Postgres minor version, CPU model, Node version, memory size) only warn.
+ * (Postgres minor version, CPU model, Node version, memory size) only warn. Load tests
+ * add their own (compare-traffic.ts): a partial baseline or another workload refuses.
  */
 import { PgscaleError } from '../db/errors.ts';
+import { checkTrafficComparable } from './compare-traffic.ts';
 import type { Results } from './schema.ts';
 
 export interface Comparability {
@@ -86,6 +88,9 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
     const line = differ(`setting ${key}`, a ?? '(default)', b ?? '(default)');
     (HARD_SETTINGS.includes(key) ? problems : warnings).push(line);
   }
+  const traffic = checkTrafficComparable(baseline, current);
+  problems.push(...traffic.problems);
+  warnings.push(...traffic.warnings);
   return { problems, warnings };
 }
 

@@ -2,8 +2,9 @@
  * report.html: one self-contained page (inline CSS and SVG, no script, no network) with
  * sizes per variant as bars, latency distributions per query and variant, latency
  * against each numeric query parameter (selectivity, sessions, delayMs), a plan viewer
- * per query, the changes against a baseline and the trend over a nightly history.
- * Errored scenarios and missing fields leave a note instead of a chart.
+ * per query, a load test's section (traffic-html.ts) when the run has one, the changes
+ * against a baseline and the trend over a nightly history. Errored scenarios and missing
+ * fields leave a note instead of a chart.
  */
 import { compareResults, type Comparison } from './compare.ts';
 import { checkComparable } from './fingerprint.ts';
@@ -14,6 +15,7 @@ import { displayKey, queryKey, varyingParams } from './metrics.ts';
 import type { QueryResult, Results, ScenarioResult } from './schema.ts';
 import { quantileSorted } from './stats.ts';
 import { barChart, boxChart, lineChart, PALETTE, type Box, type Series } from './svg.ts';
+import { trafficSection } from './traffic-html.ts';
 
 export interface HtmlOptions {
   /** Show the gate's verdicts against this run. */
@@ -204,12 +206,13 @@ export function renderHtml(results: Results, opts: HtmlOptions = {}): string {
   const env = environmentLines(results).map((l) => `<li>${escapeHtml(l.replace(/^- /, '').replace(/\*\*/g, ''))}</li>`).join('');
   const floorPair = results.clientFloor ? formatLatencyPair(results.clientFloor) : undefined;
   const floor = floorPair ? `<li>Client floor (SELECT 1, p50 / p99): ${escapeHtml(floorPair.text)}${floorPair.marks.map((m) => ` <span class="muted">${escapeHtml(LATENCY_FOOTNOTES[m])}</span>`).join('')}</li>` : '';
-  const nav = results.scenarios.map((s) => `<a href="#scenario-${escapeHtml(s.name)}">${escapeHtml(s.name)}${s.status === 'errored' ? ' ⚠' : ''}</a>`).join('');
+  const nav = results.scenarios.map((s) => `<a href="#scenario-${escapeHtml(s.name)}">${escapeHtml(s.name)}${s.status === 'errored' ? ' ⚠' : ''}</a>`).join('') + (results.traffic ? `<a href="#traffic">traffic${results.traffic.clientBound || results.traffic.partial ? ' ⚠' : ''}</a>` : '');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>pgscale report — scale ${formatNumber(results.params.scale)}</title><style>${CSS}</style></head>
 <body><h1>pgscale results</h1><ul>${env}${floor}</ul><nav>${nav}${trends.length > 0 ? '<a href="#trends">trends</a>' : ''}</nav>
 ${comparison}
 ${results.scenarios.map(scenarioSection).join('\n')}
+${results.traffic ? trafficSection(results.traffic) : ''}
 ${trendSection(trends, opts.maxTrends ?? 40)}
 </body></html>
 `;

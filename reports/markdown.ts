@@ -1,8 +1,9 @@
 /**
  * report.md: the environment, then per scenario its finding, a sizes table and a
  * latency table (rows = relations or queries, columns = variants), named metrics and
- * notes; with a baseline, each cell also shows its change and the gate's summary leads.
- * Short enough for $GITHUB_STEP_SUMMARY and a PR comment.
+ * notes; then a load test's section (traffic-markdown.ts) when the run has one; with a
+ * baseline, each cell also shows its change and the gate's summary leads. Short enough
+ * for $GITHUB_STEP_SUMMARY and a PR comment.
  */
 import { compareResults, type Comparison, type MetricComparison } from './compare.ts';
 import { comparisonHeadline } from './compare-table.ts';
@@ -10,6 +11,7 @@ import { checkComparable } from './fingerprint.ts';
 import { formatBytes, formatChange, formatLatencyPair, formatNumber, LATENCY_FOOTNOTES, mdCell, metricTitle } from './format.ts';
 import { displayKey, queryKey, varyingParams } from './metrics.ts';
 import type { Results, ScenarioResult } from './schema.ts';
+import { trafficMarkdown } from './traffic-markdown.ts';
 
 export interface MarkdownOptions {
   /** Show changes against this run (skipped with a note when the runs are not comparable). */
@@ -126,8 +128,10 @@ export function renderMarkdown(results: Results, opts: MarkdownOptions = {}): st
     lines.push(`Client floor (\`SELECT 1\`, p50 / p99): ${floor.text}${floor.marks.map((m) => ` — ${LATENCY_FOOTNOTES[m]}`).join('')}`, '');
   }
   const findings = results.scenarios.map((s) => `- **${s.name}**: ${s.status === 'ok' ? mdCell(s.finding) : `errored — ${mdCell(s.error?.message ?? '')}`}`);
-  lines.push('## Findings', '', ...findings, '');
+  // A load test alone has no scenarios: no empty Findings heading then.
+  if (findings.length > 0 || !results.traffic) lines.push('## Findings', '', ...findings, '');
   const deltas = new Map((comparison?.metrics ?? []).map((m) => [m.id, m]));
   for (const s of results.scenarios) lines.push(...scenarioSection(s, deltas), '');
+  if (results.traffic) lines.push(...trafficMarkdown(results.traffic, deltas), '');
   return lines.join('\n');
 }

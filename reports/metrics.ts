@@ -5,6 +5,7 @@
  * a metric has the same id everywhere.
  */
 import { type MetricDecl, MetricKindName, type QueryResult, type Results } from './schema.ts';
+import { trafficMetrics } from './traffic-metrics.ts';
 
 /**
  * size: bytes of a relation (deterministic for the same data);
@@ -35,8 +36,14 @@ export interface Metric {
   gated: boolean;
   /** The value compared: bytes, the median latency, ops/s … */
   value: number;
-  /** Raw samples (ms) backing a latency, when the run kept them. */
+  /** Raw samples backing the value (latencies in ms; a load test's per-second figures), when the run kept them. */
   samples?: readonly number[];
+  /**
+   * What the gate compares of the samples: their median (the default), or their mean, for
+   * rates that are mostly zero (a load test's errors per second), whose median stays 0
+   * while the rate changes. @default 'median'
+   */
+  effect?: 'median' | 'mean';
   /** Query parameters (selectivity, sessions, delayMs), for charts. */
   params?: Record<string, string | number | boolean>;
 }
@@ -140,7 +147,7 @@ function queryMetrics(scenario: string, variant: string, q: QueryResult): Metric
   return out;
 }
 
-/** Flatten a results document into metrics, in document order. Errored scenarios yield none. */
+/** Flatten a results document into metrics, in document order (a load test's last). Errored scenarios yield none. */
 export function extractMetrics(results: Results): Metric[] {
   const out: Metric[] = [];
   if (results.clientFloor) out.push(...queryMetrics('client', '-', results.clientFloor));
@@ -173,5 +180,6 @@ export function extractMetrics(results: Results): Metric[] {
       out.push({ id: `${s.name}/-/metric/${name}`, scenario: s.name, variant: '-', label: name, value, ...classify(name) });
     }
   }
+  if (results.traffic) out.push(...trafficMetrics(results.traffic));
   return out;
 }

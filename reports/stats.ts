@@ -1,8 +1,9 @@
 /**
  * The statistics the regression gate decides with: medians and quantiles, the
- * Mann–Whitney U test, a seeded percentile bootstrap of the ratio of two medians, a
- * robust z-score, and Pettitt's change-point test. All pure and deterministic (every
- * resampling draws from a seeded PRNG), so the same inputs always give the same verdict.
+ * Mann–Whitney U test, a seeded percentile bootstrap of the ratio of two medians (and of
+ * the difference of two means, for mostly-zero rates), a robust z-score, and Pettitt's
+ * change-point test. All pure and deterministic (every resampling draws from a seeded
+ * PRNG), so the same inputs always give the same verdict.
  *
  * Written here rather than taken from a library because the libraries at hand either
  * lack p-values for these tests or resample with Math.random(), which would make the
@@ -189,6 +190,47 @@ export function bootstrapMedianRatio(a: readonly number[], b: readonly number[],
     const [lo, hi] = opts.band;
     let inside = 0;
     for (const r of ratios) if (r >= lo && r <= hi) inside++;
+    out.fractionInBand = inside / iterations;
+  }
+  return out;
+}
+
+export interface DifferenceInterval {
+  /** mean(b) - mean(a) of the observed samples. */
+  difference: number;
+  lower: number;
+  upper: number;
+  /** Share of resampled differences inside `band`, when one was given. */
+  fractionInBand?: number;
+}
+
+/**
+ * Percentile-bootstrap confidence interval of mean(b) - mean(a), resampling each side
+ * independently with a seeded PRNG. For rates that are mostly zero (errors per second of
+ * a load test): their medians stay 0 while the rate changes, and a ratio from zero is
+ * infinite. `band` here is a band of differences, not of ratios.
+ */
+export function bootstrapMeanDifference(a: readonly number[], b: readonly number[], opts: BootstrapOptions = {}): DifferenceInterval {
+  const iterations = opts.iterations ?? 1000;
+  const confidence = opts.confidence ?? 0.95;
+  const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const difference = mean(b) - mean(a);
+  if (a.length === 0 || b.length === 0) return { difference, lower: Number.NaN, upper: Number.NaN };
+  const rng = new Rng(opts.seed ?? 1, BOOTSTRAP_STREAM);
+  const resampledMean = (xs: readonly number[]) => {
+    let sum = 0;
+    for (let i = 0; i < xs.length; i++) sum += xs[rng.int(xs.length)];
+    return sum / xs.length;
+  };
+  const diffs = new Float64Array(iterations);
+  for (let i = 0; i < iterations; i++) diffs[i] = resampledMean(b) - resampledMean(a);
+  diffs.sort();
+  const tail = (1 - confidence) / 2;
+  const out: DifferenceInterval = { difference, lower: quantileSorted(diffs, tail), upper: quantileSorted(diffs, 1 - tail) };
+  if (opts.band) {
+    const [lo, hi] = opts.band;
+    let inside = 0;
+    for (const d of diffs) if (d >= lo && d <= hi) inside++;
     out.fractionInBand = inside / iterations;
   }
   return out;
