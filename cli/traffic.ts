@@ -337,6 +337,6 @@ function progressLine(p: ProgressReport): string {
   const f = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
   return (
     `progress: ${p.elapsedSeconds.toFixed(1)} s${p.warmup ? ' (warm-up)' : ''}, ${p.tps.toFixed(1)} tps, lat p50 ${f(p.p50Ms)} ms p99 ${f(p.p99Ms)} ms, ${p.errors} errors` +
-    `, lag p99 ${f(p.lagP99Ms)} ms, busy ${p.busy}/${p.clients}${p.queued ? `, queued ${p.queued}` : ''}${p.dropped ? `, dropped ${p.dropped}` : ''}${p.cpuCores ? `, client cpu ${p.cpuCores.toFixed(2)} cores` : ''}`
+    `${p.open ? `, lag p99 ${f(p.lagP99Ms)} ms` : ''}, busy ${p.busy}/${p.clients}${p.queued ? `, queued ${p.queued}` : ''}${p.dropped ? `, dropped ${p.dropped}` : ''}${p.cpuCores ? `, client cpu ${p.cpuCores.toFixed(2)} cores` : ''}`
   );
 }

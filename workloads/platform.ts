@@ -9,9 +9,11 @@
  * worker thread; `prepare` once per run, before any transaction.
  *
  * The weights model a chat product where people mostly read and write conversations:
- * about 30 % of transactions append a message (the user's turn or the bot's reply), a
- * quarter open a conversation, and the rest are the side traffic around it (session
+ * 30 % of transactions append a message (the user's turn or the bot's reply), 23 % open a
+ * conversation, 2 % start one, and the rest are the side traffic around them (session
  * lists, unread badges, analytics, the task queue, approvals and an occasional dashboard).
+ * Conversations started by the run take most new messages and end after a log-normal
+ * number of them, as the data set's do, so a long run does not grow old sessions forever.
  *
  * Keys follow the data's own shapes and always exist: users and tenants are drawn with
  * the generator's own Zipf popularity, sessions among the last month's, all computed from
@@ -38,9 +40,24 @@ export interface PlatformState {
   /** An enum column's value in the data set's style: the code (SMALLINT) or the name (VARCHAR). */
   e(domain: EnumDomain, name: string): number | string;
   texts: string[];
+  botsPerTenant: number;
   /** Per client: a counter that keeps new analytics event ids unique within a millisecond. */
   eventSeq: Map<number, number>;
+  /** Conversations this worker thread started and that are still going: where most new messages go. */
+  active: ActiveSession[];
 }
+
+/** A conversation started by this run: its keys, its messages so far and how many it will have. */
+interface ActiveSession {
+  id: string;
+  user: string;
+  tenant: number;
+  messages: number;
+  length: number;
+}
+
+/** Conversations going on at once, per worker thread. */
+const ACTIVE_SESSIONS = 2048;
 
 type Ctx = TxContext<PlatformState>;
 
@@ -65,7 +82,9 @@ export function setup(params: WorkloadParams): PlatformState {
     tenants: counts.tenants,
     e: params.enums === 'smallint' ? (domain, name) => code(domain, name) : (_domain, name) => name,
     texts,
+    botsPerTenant: counts.botsPerTenant,
     eventSeq: new Map(),
+    active: [],
   };
 }
 
@@ -91,6 +110,15 @@ function drawUser(s: PlatformState, r: { next(): number }): { id: string; tenant
   return { id: uuid(idFor(s.keys.params.seed, KEY.user, 0, u)), tenant: tenantOfUser(s.keys, u) };
 }
 
+/**
+ * The conversation a message goes to: mostly one this run started (so conversations grow
+ * to realistic lengths and end), else a recent one of the data set.
+ */
+function drawActiveSession(s: PlatformState, r: { next(): number; int(n: number): number }): ActiveSession | { id: string; user: string; tenant: number } {
+  if (s.active.length > 0 && r.next() < 0.8) return s.active[r.int(s.active.length)];
+  return drawRecentSession(s, r);
+}
+
 /** A session of the data set's last month: its id, user and tenant. */
 function drawRecentSession(s: PlatformState, r: { int(n: number): number }): { id: string; user: string; tenant: number } {
   const c = s.recent[r.int(s.recent.length)];
@@ -106,11 +134,11 @@ export const transactions: Transaction<PlatformState>[] = [
     description: "a turn in a conversation: the message insert and the session's message_count/last_activity_at update, in one transaction",
     async run(db, r, ctx: Ctx) {
       const s = ctx.state;
-      const session = drawRecentSession(s, r);
+      const session = drawActiveSession(s, r);
       const now = ctx.now();
       await db.query('BEGIN');
-      const upd = await db.query<{ message_count: number }>('UPDATE user_sessions SET message_count = message_count + 1, last_activity_at = $2 WHERE id = $1 RETURNING message_count', [session.id, now]);
-      const index = upd.rows[0]?.message_count ?? 1;
+      const upd = await db.query<{ message_count: string }>('UPDATE user_sessions SET message_count = message_count + 1, last_activity_at = $2 WHERE id = $1 RETURNING message_count', [session.id, now]);
+      const index = Number(upd.rows[0]?.message_count ?? 1);
       const assistant = index % 2 === 0;
       const text = s.texts[r.int(s.texts.length)];
       await db.query(
@@ -119,14 +147,36 @@ export const transactions: Transaction<PlatformState>[] = [
         [randomUUID(), session.id, session.tenant, session.user, index, s.e('message_role', assistant ? 'assistant' : 'user'), s.e('message_type', 'text'), assistant ? s.e('llm_provider', 'openai') : null, text, Math.ceil(text.length / 4), !assistant, now],
       );
       await db.query('COMMIT');
+      // A conversation of this run ends when it reaches its length.
+      if ('length' in session && ++session.messages >= session.length) s.active.splice(s.active.indexOf(session), 1);
+    },
+  },
+  {
+    name: 'start-session',
+    weight: 2,
+    description: 'a user opens a new conversation with one of the tenant\'s bots; about 12 messages follow it (the data set\'s mean), which is what this weight keeps in balance with append-message',
+    async run(db, r, ctx: Ctx) {
+      const s = ctx.state;
+      const user = drawUser(s, r);
+      const now = ctx.now();
+      const id = randomUUID();
+      await db.query(
+        `INSERT INTO user_sessions (id, tenant_id, user_id, bot_id, channel, intent, memory_type, title, message_count, created_at, last_activity_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $9)`,
+        [id, user.tenant, user.id, (user.tenant - 1) * s.botsPerTenant + 1 + r.int(s.botsPerTenant), s.e('channel', ['web', 'whatsapp', 'slack'][r.int(3)]), s.e('intent', 'query'), s.e('memory_type', 'short'), s.texts[r.int(s.texts.length)].slice(0, 40), now],
+      );
+      // Log-normal lengths like the data set's (median 7, mean about 12).
+      const length = Math.max(1, Math.min(400, Math.round(Math.exp(Math.log(7) + 1.05 * r.normal()))));
+      if (s.active.length >= ACTIVE_SESSIONS) s.active.splice(r.int(s.active.length), 1);
+      s.active.push({ id, user: user.id, tenant: user.tenant, messages: 0, length });
     },
   },
   {
     name: 'read-session',
-    weight: 25,
+    weight: 23,
     description: "opening a conversation: a recent session's messages in order (idx_messages_session, every partition probed)",
     async run(db, r, ctx: Ctx) {
-      const session = drawRecentSession(ctx.state, r);
+      const session = drawActiveSession(ctx.state, r);
       await db.query('SELECT id, role, content, created_at FROM message_history WHERE session_id = $1 ORDER BY message_index', [session.id]);
     },
   },

@@ -45,7 +45,7 @@ test('the platform mix runs every transaction type on a loaded data set, with ne
   assert.is(doc.mode, 'closed');
   assert.is(doc.errors, 0, JSON.stringify(doc.errorsBySqlstate));
   const names = doc.perTransaction.map((t: { name: string }) => t.name);
-  assert.equal(names, ['append-message', 'read-session', 'list-sessions', 'unread-messages', 'record-event', 'claim-task', 'create-task', 'decide-approval', 'tenant-dashboard']);
+  assert.equal(names, ['append-message', 'start-session', 'read-session', 'list-sessions', 'unread-messages', 'record-event', 'claim-task', 'create-task', 'decide-approval', 'tenant-dashboard']);
   for (const t of doc.perTransaction) assert.ok(t.transactions > 0 || t.weight <= 1, `${t.name} ran (${t.transactions})`);
   assert.equal(doc.defaultPartitionRows, { message_history: 0, analytics_events: 0 });
   for (const key of ['targetRate', 'achievedRate', 'durationSeconds', 'transactions', 'dropped', 'retries', 'latencyMs', 'scheduleLagMs', 'client', 'clientBound', 'slo']) assert.ok(key in doc, `--json has ${key}`);
