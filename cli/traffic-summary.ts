@@ -2,7 +2,7 @@
  * What `pgscale traffic` prints when it ends: a pgbench-like summary for people, or one
  * JSON object for CI scripts (these names are a contract: add fields, rename none).
  */
-import type { Traffic, TrafficLatency } from '../reports/schema.ts';
+import type { CapacityResult, Traffic, TrafficLatency } from '../reports/schema.ts';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
@@ -60,5 +60,17 @@ export function trafficSummary(t: Traffic): string {
   const def = Object.entries(t.dataset?.defaultPartitionRows ?? {}).filter(([, k]) => k > 0);
   if (def.length) lines.push(`WARNING: rows in DEFAULT partitions: ${def.map(([tab, k]) => `${tab}_default ${n(k)}`).join(', ')} (a partition was missing for their timestamps)`);
   if (t.slo) lines.push(`SLO ${t.slo.spec}: ${t.slo.met ? 'met' : 'MISSED'} (${t.slo.checks.map((k) => `${k.term}: ${k.term.startsWith('errors') ? `${k.actual.toFixed(3)} %` : k.term.startsWith('tps') ? `${k.actual.toFixed(1)} tps` : `${ms(k.actual)} ms`} ${k.met ? '✓' : '✗'}`).join(', ')})`);
+  return lines.join('\n');
+}
+
+/** The capacity search's steps, as a table. */
+export function capacitySummary(c: CapacityResult): string {
+  const rows = [['step', 'offered', 'achieved', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'verdict']];
+  const all = [...c.steps, ...(c.confirmation?.windows ?? [])];
+  all.forEach((s, i) => rows.push([`${i + 1} ${s.phase}`, s.rate.toFixed(0), s.achievedRate.toFixed(0), ms(s.p50Ms), ms(s.p99Ms), ms(s.p999Ms), n(s.errors), s.passed ? 'pass' : `fail: ${s.limitedBy}`]));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = ['', `capacity search, ${c.slo}, ${c.clients} connections, ${c.stepSeconds} s steps:`];
+  for (const r of rows) lines.push(`  ${r.map((cell, i) => (i === 0 || i === 7 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`);
+  lines.push(`capacity: ${c.maxRate.toFixed(0)} tx/s (bracket ${c.low.toFixed(0)}–${c.high.toFixed(0)})${c.limitedBy ? `, limited by ${c.limitedBy}` : ''}${c.note ? ` — ${c.note}` : ''}`);
   return lines.join('\n');
 }

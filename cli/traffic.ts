@@ -9,35 +9,36 @@
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import type pg from 'pg';
 import { environmentFingerprint, toolFingerprint } from '../bench/environment.ts';
+import { datasetParams, finishDatasetRun, prepareWorkload, trafficConnection } from '../bench/traffic/dataset-run.ts';
 import { runTraffic, type ProgressReport } from '../bench/traffic/engine.ts';
 import { checkVariables, parseScript, parseScriptArg } from '../bench/traffic/pgbench-script.ts';
 import { parseDuration, parseRate, parseStages, type Stage } from '../bench/traffic/schedule.ts';
 import { DEFAULT_SLO, parseSlo, type Slo } from '../bench/traffic/slo.ts';
+import { defaultPoolSize } from '../bench/traffic/capacity.ts';
+import { findCapacity } from '../bench/traffic/find-capacity.ts';
+import { CAPACITY_METRIC_KINDS, capacityFinding, capacityResult } from '../scenarios/capacity/index.ts';
 import { type Db, type WorkloadParams, type WorkloadSpec, importWorkload } from '../bench/traffic/workload.ts';
 import { PgscaleError, toPgscaleError } from '../db/errors.ts';
-import { quoteIdent } from '../db/quote.ts';
-import { checkSchemaName, inspectSchema, recordTrafficWrite, trafficClock } from '../db/schema.ts';
+import { checkSchemaName, inspectSchema } from '../db/schema.ts';
 import type { Target } from '../db/target.ts';
-import { monthStartMs } from '../generators/calendar.ts';
 import type { EnumStyle } from '../generators/enums.ts';
 import { GENERATOR_VERSION } from '../generators/index.ts';
 import { SCHEMA_VERSION, type Results, type Traffic } from '../reports/schema.ts';
-import { ensureDataset } from '../scenarios/runner.ts';
+import { TRAFFIC_SUFFIX, ensureDataset } from '../scenarios/runner.ts';
 import { type ConnectionFlags, common, connectionOptions, parseInteger } from './options.ts';
 import { info, printJson } from './output.ts';
 import { loadProgress } from './progress.ts';
 import { DEFAULT_RUN_SCALE, writeResults } from './run.ts';
 import { withTarget } from './session.ts';
-import { trafficJson, trafficSummary } from './traffic-summary.ts';
+import { capacitySummary, trafficJson, trafficSummary } from './traffic-summary.ts';
+import { MIXES } from '../workloads/index.ts';
 
-/** Built-in mixes: name → workload module. */
-export const MIXES: Record<string, string> = {
-  platform: fileURLToPath(new URL('../workloads/platform.ts', import.meta.url)),
-};
+/** Load tests run on data sets of their own (`pgscale_traffic_300k_1_smallint`): they write to them. */
+const TRAFFIC_PREFIX = `pgscale_${TRAFFIC_SUFFIX}`;
+
 
 export interface TrafficFlags extends ConnectionFlags {
   mix?: string;
@@ -61,6 +62,8 @@ export interface TrafficFlags extends ConnectionFlags {
   jobs: number;
   schema?: string;
   maxTries: number;
+  findCapacity?: boolean;
+  step: string;
 }
 
 /** Everything a run needs, resolved and checked before any connection. */
@@ -77,6 +80,8 @@ interface Plan {
   progressSeconds: number;
   vars: Record<string, string>;
   slo?: Slo;
+  /** --find-capacity: the search's step window, seconds. */
+  capacityStepSeconds?: number;
   prepare?: (db: Db, params: WorkloadParams) => Promise<void>;
 }
 
@@ -89,7 +94,7 @@ export function register(program: Command): void {
     .option('--mix <name>', `built-in transaction mix (${Object.keys(MIXES).join(', ')}; the default when no --script or --workload)`)
     .option('--script <file[@weight]>', 'a pgbench custom script, repeatable (\\set, \\sleep, SQL with :variables)', collect, [])
     .option('--workload <file>', 'a .ts/.js module exporting weighted transactions (see workloads/platform.ts)')
-    .addOption(new Option('--clients <n>', 'connections (default: 8 closed loop, 32 open loop; with --rate the bound on transactions in flight)').argParser(parseInteger('--clients', 1, 10_000)))
+    .addOption(new Option('--clients <n>', 'connections (default: 8 closed loop; open loop: 4 per CPU, at least 8, the bound on transactions in flight)').argParser(parseInteger('--clients', 1, 10_000)))
     .option('--rate <tps>', 'open loop: transactions per second offered, whatever the server does')
     .addOption(new Option('--arrivals <kind>', 'open-loop arrival process').choices(['poisson', 'uniform']).default('poisson'))
     .option('--stages <list>', 'open loop ramps, DURATION:RATE,… e.g. 30s:100,60s:500,30s:0 (from --rate or 0)')
@@ -98,6 +103,8 @@ export function register(program: Command): void {
     .addOption(new Option('--threads <n>', 'worker threads (default: CPU count, at most --clients)').default(availableParallelism()).argParser(parseInteger('--threads', 1, 256)))
     .option('-D, --define <name=value>', 'a script variable, repeatable (pgbench -D)', collect, [])
     .option('--slo <spec>', `service-level objective, e.g. '${DEFAULT_SLO}': exit 1 when missed`)
+    .option('--find-capacity', `search for the highest open-loop rate that meets --slo (default '${DEFAULT_SLO}')`)
+    .option('--step <time>', 'with --find-capacity: measurement window of each step (after --warmup)', '10s')
     .option('--progress <time>', 'a progress line on stderr this often', '5s')
     .option('--out <dir>', 'folder for results.json, report.md and report.html (default: out/traffic-<timestamp>)')
     .addOption(common.scale(DEFAULT_RUN_SCALE))
@@ -105,7 +112,7 @@ export function register(program: Command): void {
     .addOption(common.months())
     .addOption(common.enums())
     .addOption(common.jobs())
-    .option('--schema <name>', 'run on this loaded data set instead of pgscale_<scale>_<seed>_<enums> (loaded when missing)')
+    .option('--schema <name>', 'run on this loaded data set instead of pgscale_traffic_<scale>_<seed>_<enums> (loaded when missing)')
     .addOption(new Option('--max-tries <n>', 'tries per transaction on serialization failure or deadlock (pgbench --max-tries)').default(3).argParser(parseInteger('--max-tries', 1, 1000)));
   connectionOptions(cmd).action(async (flags: TrafficFlags) => {
     const plan = await resolvePlan(flags);
@@ -113,7 +120,15 @@ export function register(program: Command): void {
     const interrupt = new AbortController();
     const outcome = await withTarget(flags, (target) => runOnTarget(target, flags, plan, interrupt.signal), interrupt);
     const files = await writeResults(out, outcome.results);
-    const t = outcome.results.traffic!;
+    const t = outcome.results.traffic;
+    if (!t) {
+      // --find-capacity: the search's steps and the capacity.
+      const found = outcome.results.scenarios[0];
+      if (flags.json) printJson({ capacity: found.capacity, finding: found.finding, out, files });
+      else if (!flags.quiet) process.stdout.write(`${capacitySummary(found.capacity!)}\n${found.finding}\nresults: ${files.join(', ')}\n`);
+      if (interrupt.signal.aborted) process.exitCode = 130;
+      return;
+    }
     if (flags.json) printJson({ ...trafficJson(t), out, files });
     else if (!flags.quiet) process.stdout.write(`${trafficSummary(t)}\nresults: ${files.join(', ')}\n`);
     if (outcome.fatal) {
@@ -151,9 +166,14 @@ async function resolvePlan(flags: TrafficFlags): Promise<Plan> {
   const warmupSeconds = parseDuration('--warmup', flags.warmup);
   const progressSeconds = parseDuration('--progress', flags.progress);
   if (progressSeconds < 1) throw new PgscaleError('USAGE', `--progress must be at least 1 s (got ${flags.progress})`);
-  const slo = flags.slo !== undefined ? parseSlo(flags.slo) : undefined;
-  const clients = flags.clients ?? (mode === 'open' ? 32 : 8);
-  const base = { mode, clients, threads: Math.min(flags.threads, clients), rate, stages, durationSeconds, warmupSeconds, progressSeconds, vars, slo } as const;
+  const slo = flags.slo !== undefined ? parseSlo(flags.slo) : flags.findCapacity ? parseSlo(DEFAULT_SLO) : undefined;
+  const capacityStepSeconds = flags.findCapacity ? parseDuration('--step', flags.step) : undefined;
+  if (capacityStepSeconds !== undefined && capacityStepSeconds < 1) throw new PgscaleError('USAGE', `--step must be at least 1 s (got ${flags.step})`);
+  if (flags.findCapacity && (rate !== undefined || stages)) {
+    throw new PgscaleError('USAGE', '--find-capacity searches for the rate itself: leave --rate and --stages out');
+  }
+  const clients = flags.clients ?? (mode === 'open' || flags.findCapacity ? defaultPoolSize() : 8);
+  const base = { mode, clients, threads: Math.min(flags.threads, clients), rate, stages, durationSeconds, warmupSeconds, progressSeconds, vars, slo, capacityStepSeconds } as const;
   if (flags.schema) checkSchemaName(flags.schema);
 
   if (flags.script.length > 0) {
@@ -191,12 +211,6 @@ interface Outcome {
   fatal?: { message: string; code?: string };
 }
 
-/** Connections of a run: pgscale's application_name, UTC, and the data set first on the search_path. */
-function connectionFor(target: Target, schema: string | undefined): pg.ClientConfig {
-  const options = ['-c TimeZone=UTC', ...(schema ? [`-c search_path=${quoteIdent(schema)},public`] : [])].join(' ');
-  return { ...target.config, application_name: 'pgscale traffic', options };
-}
-
 async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, signal: AbortSignal): Promise<Outcome> {
   const log = (line: string) => info(flags, line);
   let schema: string | undefined;
@@ -207,24 +221,17 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
     if (plan.usesDataset) {
       const ds = await dataset(target, admin, flags, log);
       schema = ds.schema;
-      params = { schema, ...ds.params, vars: plan.vars, clockStartMs: await trafficClock(admin, schema, monthStartMs(ds.params.months)) };
+      params = await datasetParams(admin, schema, { ...ds.params, vars: plan.vars });
       log(`traffic: ${plan.workload.name} on ${schema}; the data set's clock continues from ${new Date(params.clockStartMs).toISOString()}`);
     }
     const scriptVars: Record<string, number | string> = { ...plan.vars };
     if (plan.workload.kind === 'script' && scriptVars.scale === undefined) scriptVars.scale = await pgbenchScale(admin);
     if (plan.workload.kind === 'script') params = { ...params, scale: Number(scriptVars.scale) || 1 };
-    const connection = connectionFor(target, schema);
-    if (plan.prepare) {
-      const prep = await target.connect();
-      try {
-        await prep.query(`SET TimeZone = 'UTC'; SET search_path = ${quoteIdent(schema!)}, public`);
-        await plan.prepare({ query: (sql, values) => prep.query(sql, values) as never }, params);
-      } finally {
-        await prep.end();
-      }
-    }
+    const connection = trafficConnection(target, schema);
+    if (schema) await prepareWorkload(target, schema, plan.prepare, params);
     const environment = await environmentFingerprint(admin, target);
     const startedAt = new Date();
+    if (plan.capacityStepSeconds !== undefined) return await searchOnTarget(admin, target, flags, plan, { schema, params, scriptVars, connection, environment, startedAt, signal });
     const describeMode = plan.mode === 'closed' ? `closed loop, ${plan.clients} clients` : plan.stages ? `open loop, stages ${flags.stages} (${flags.arrivals}), at most ${plan.clients} connections` : `open loop, ${plan.rate} tx/s (${flags.arrivals}), at most ${plan.clients} connections`;
     log(`traffic: ${describeMode}, ${plan.threads} thread(s), ${plan.warmupSeconds} s warm-up + ${plan.durationSeconds} s`);
     const run = await runTraffic({
@@ -248,17 +255,16 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
     });
     const traffic: Traffic = run.traffic;
     if (schema) {
-      traffic.dataset = { schema, defaultPartitionRows: await defaultRows(admin, schema).catch(() => undefined) };
-      const wrote = Object.fromEntries(traffic.perTransaction.map((t) => [t.name, t.transactions]));
-      const finishedAt = new Date();
-      await recordTrafficWrite(admin, schema, {
+      const ds = schema;
+      traffic.dataset = await finishDatasetRun(admin, ds, {
+        params,
         startedAt,
-        finishedAt,
-        clockFromMs: params.clockStartMs,
-        clockToMs: params.clockStartMs + (finishedAt.getTime() - startedAt.getTime()),
         tool: `pgscale ${toolFingerprint().version} traffic ${plan.workload.name}`,
-        transactions: wrote,
-      }).catch((err) => log(`traffic: could not record this run in ${schema}._pgscale_traffic: ${toPgscaleError(err).message}`));
+        transactions: Object.fromEntries(traffic.perTransaction.map((t) => [t.name, t.transactions])),
+      }).catch((err) => {
+        log(`traffic: could not record this run in ${ds}._pgscale_traffic: ${toPgscaleError(err).message}`);
+        return { schema: ds };
+      });
     }
     const results: Results = {
       schemaVersion: SCHEMA_VERSION,
@@ -277,13 +283,72 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
   }
 }
 
+/** `--find-capacity`: the capacity search instead of one run; its results are a `capacity` scenario. */
+async function searchOnTarget(
+  admin: pg.Client,
+  target: Target,
+  flags: TrafficFlags,
+  plan: Plan,
+  run: { schema?: string; params: WorkloadParams; scriptVars: Record<string, number | string>; connection: pg.ClientConfig; environment: Results['environment']; startedAt: Date; signal: AbortSignal },
+): Promise<Outcome> {
+  const log = (line: string) => info(flags, line);
+  const slo = plan.slo!;
+  log(`traffic: searching for the highest rate that meets ${slo.spec}: ${plan.clients} connections, steps of ${plan.warmupSeconds} s warm-up + ${plan.capacityStepSeconds} s`);
+  const t0 = performance.now();
+  const found = await findCapacity({
+    connection: run.connection,
+    workload: plan.workload,
+    params: run.params,
+    scriptVars: run.scriptVars,
+    slo,
+    clients: plan.clients,
+    threads: plan.threads,
+    stepSeconds: plan.capacityStepSeconds!,
+    warmupSeconds: plan.warmupSeconds,
+    seed: flags.seed,
+    log,
+    signal: run.signal,
+    onStep: (s) => log(`  ${s.phase.padEnd(7)} ${String(s.rate).padStart(8)} tx/s → ${s.achievedRate.toFixed(0).padStart(7)} tx/s  p99 ${s.p99Ms.toFixed(1).padStart(7)} ms  ${s.errors} errors  ${s.passed ? 'pass' : `fail (${s.limitedBy})`}`),
+  });
+  if (run.schema) {
+    await finishDatasetRun(admin, run.schema, { params: run.params, startedAt: run.startedAt, tool: `pgscale ${toolFingerprint().version} traffic --find-capacity ${plan.workload.name}`, transactions: found.transactions }).catch((err) =>
+      log(`traffic: could not record this run in ${run.schema}._pgscale_traffic: ${toPgscaleError(err).message}`),
+    );
+  }
+  const capacity = capacityResult(found, slo);
+  const workload = plan.workload.kind === 'mix' ? `the ${plan.workload.name} mix` : plan.workload.name;
+  return {
+    results: {
+      schemaVersion: SCHEMA_VERSION,
+      tool: toolFingerprint(),
+      environment: run.environment,
+      params: { scale: run.params.scale, seed: run.params.seed, months: run.params.months, ...(run.schema ? { generatorVersion: GENERATOR_VERSION } : {}) },
+      startedAt: run.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      scenarios: [
+        {
+          name: 'capacity',
+          status: 'ok',
+          finding: capacityFinding(capacity, workload),
+          variants: [],
+          metrics: { maxRate: capacity.maxRate, maxRateLow: capacity.low, maxRateHigh: capacity.high },
+          metricKinds: CAPACITY_METRIC_KINDS,
+          capacity,
+          durationSeconds: (performance.now() - t0) / 1000,
+        },
+      ],
+      ...(run.signal.aborted ? { partial: true } : {}),
+    },
+  };
+}
+
 /** The data set the mix runs on: --schema as it is, else the run's data set for these parameters (loaded when missing). */
 async function dataset(target: Target, admin: pg.Client, flags: TrafficFlags, log: (line: string) => void): Promise<{ schema: string; params: Omit<WorkloadParams, 'schema' | 'vars' | 'clockStartMs'> }> {
   if (flags.schema) {
     const found = await inspectSchema(admin, flags.schema);
     if (!found.owned || !found.params || found.state !== 'complete') {
       throw new PgscaleError('USAGE', `schema '${flags.schema}' is not a complete pgscale data set${found.exists && !found.owned ? ' (pgscale did not create it)' : found.exists ? ` (its load is ${found.state})` : ' (it does not exist)'}`, {
-        hint: `Load it first with pgscale load --schema ${flags.schema}, or leave --schema out to use (and load) pgscale_<scale>_<seed>_<enums>.`,
+        hint: `Load it first with pgscale load --schema ${flags.schema}, or leave --schema out to use (and load) ${TRAFFIC_PREFIX}_<scale>_<seed>_<enums>.`,
       });
     }
     const p = found.params;
@@ -298,7 +363,8 @@ async function dataset(target: Target, admin: pg.Client, flags: TrafficFlags, lo
       {
         data,
         jobs: flags.jobs,
-        schemaPrefix: 'pgscale',
+        // Its own data set: traffic writes, and the scenarios' data sets must stay as generated.
+        schemaPrefix: TRAFFIC_PREFIX,
         log,
         onLoadEvent: (e) => {
           if (e.type === 'plan') progress = loadProgress(flags);
@@ -320,16 +386,6 @@ async function pgbenchScale(client: pg.Client): Promise<number> {
   if (r.rows[0].n === null) return 1;
   const c = await client.query<{ n: string }>('SELECT count(*) AS n FROM pgbench_branches');
   return Math.max(1, Number(c.rows[0].n));
-}
-
-/** Rows that landed in the DEFAULT partitions (none should: partitions are created ahead). */
-async function defaultRows(client: pg.Client, schema: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const t of ['message_history', 'analytics_events']) {
-    const r = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${quoteIdent(schema)}.${quoteIdent(`${t}_default`)}`);
-    out[t] = Number(r.rows[0].n);
-  }
-  return out;
 }
 
 /** One pgbench -P style line. */

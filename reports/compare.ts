@@ -16,10 +16,13 @@
  *   history when given (robust z-score against the prior runs), else unchanged within
  *   the threshold and inconclusive beyond it: one value per run cannot tell noise from
  *   change.
+ * - a capacity (compare-capacity.ts) by its bracket: a drop is a regression only when the
+ *   brackets do not overlap and it exceeds the capacity search's noise floor;
  * - a load test's metrics (traffic-metrics.ts) take the same path with one second as one
  *   sample; compare-traffic.ts decides throughput at unequal offered load, and error
  *   rates compare their means (mostly zero, their medians would hide a change).
  */
+import { capacityJudgements } from './compare-capacity.ts';
 import { trafficJudgements, withTrafficThresholds } from './compare-traffic.ts';
 import { assertComparable } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
@@ -38,7 +41,7 @@ export const VERDICTS: readonly Verdict[] = ['regressed', 'inconclusive', 'impro
  * with (the schedule's, not the database's); `not-comparable`: a load test's throughput
  * at a different offered load, or while the client was the limit.
  */
-export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational' | 'run-shift' | 'offered-load' | 'not-comparable';
+export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational' | 'run-shift' | 'offered-load' | 'not-comparable' | 'interval';
 
 export interface MetricComparison extends Pick<Metric, 'id' | 'scenario' | 'variant' | 'kind' | 'label' | 'unit' | 'direction' | 'gated'> {
   baseline?: number;
@@ -365,7 +368,7 @@ function statusComparisons(baseline: Results, current: Results): MetricCompariso
 export function compareResults(baseline: Results, current: Results, opts: CompareOptions = {}): Comparison {
   const config = withTrafficThresholds(opts.config ?? DEFAULT_GATE_CONFIG);
   const warnings = opts.skipFingerprint ? [] : assertComparable(baseline, current);
-  const presets = trafficJudgements(baseline, current);
+  const presets = new Map([...trafficJudgements(baseline, current), ...capacityJudgements(baseline, current)]);
   const baseMetrics = new Map(extractMetrics(baseline).map((m) => [m.id, m]));
   const curMetrics = extractMetrics(current);
 

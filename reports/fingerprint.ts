@@ -1,6 +1,6 @@
 /**
  * Like with like: whether two results documents may be compared at all. Differences
- * that change what was measured (scale, seed, scenario set, Postgres major version,
+ * that change what was measured (scale, seed, Postgres major version,
  * target kind, CPU count, memory-shaping settings) refuse the comparison; softer ones
  * (Postgres minor version, CPU model, Node version, memory size) only warn. Load tests
  * add their own (compare-traffic.ts): a partial baseline or another workload refuses.
@@ -60,7 +60,9 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
     const parts = [];
     if (onlyBase.length > 0) parts.push(`only in baseline: ${onlyBase.join(', ')}`);
     if (onlyCur.length > 0) parts.push(`only in current: ${onlyCur.join(', ')}`);
-    problems.push(`scenario set differs (${parts.join('; ')})`);
+    // The night after a scenario lands must still gate the rest: a warning, and the
+    // scenarios on one side only show as new or missing metrics.
+    warnings.push(`scenario set differs (${parts.join('; ')}): the scenarios both runs have are judged, the others are listed as new or missing`);
   }
 
   const be = baseline.environment;

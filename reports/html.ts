@@ -6,6 +6,7 @@
  * against a baseline and the trend over a nightly history. Errored scenarios and missing
  * fields leave a note instead of a chart.
  */
+import { capacityHtml } from './capacity-report.ts';
 import { compareResults, type Comparison } from './compare.ts';
 import { checkComparable } from './fingerprint.ts';
 import { escapeHtml, formatP, formatBytes, formatChange, formatConfidence, formatLatencyPair, formatMs, formatNumber, formatValue, LATENCY_FOOTNOTES, metricTitle } from './format.ts';
@@ -163,7 +164,11 @@ function scenarioSection(s: ScenarioResult): string {
       : `<p class="finding">${escapeHtml(s.finding)}</p>`;
   const about = [s.hypothesis && `<p><b>Hypothesis:</b> ${escapeHtml(s.hypothesis)}</p>`, s.claim && `<p><b>Claim tested:</b> “${escapeHtml(s.claim)}”</p>`].filter(Boolean).join('');
   const notes = s.notes?.length ? `<ul>${s.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
-  const body = s.variants.length === 0 ? '<p class="muted">No variant results.</p>' : sizesSection(s, colors) + distributionSection(s, colors) + paramSection(s, colors) + metricsTable(s) + planViewer(s);
+  const body = s.capacity
+    ? capacityHtml(s.capacity)
+    : s.variants.length === 0
+      ? '<p class="muted">No variant results.</p>'
+      : sizesSection(s, colors) + distributionSection(s, colors) + paramSection(s, colors) + metricsTable(s) + planViewer(s);
   return `${head}${status}${about}${notes}${body}</section>`;
 }
 

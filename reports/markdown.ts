@@ -10,6 +10,7 @@ import { comparisonHeadline } from './compare-table.ts';
 import { checkComparable } from './fingerprint.ts';
 import { formatBytes, formatChange, formatLatencyPair, formatNumber, LATENCY_FOOTNOTES, mdCell, metricTitle } from './format.ts';
 import { displayKey, queryKey, varyingParams } from './metrics.ts';
+import { capacityMarkdown } from './capacity-report.ts';
 import type { Results, ScenarioResult } from './schema.ts';
 import { trafficMarkdown } from './traffic-markdown.ts';
 
@@ -100,7 +101,7 @@ function scenarioSection(s: ScenarioResult, deltas: Map<string, MetricComparison
     lines.push(`> ${mdCell(s.finding)}`);
   }
   if (s.claim) lines.push('', `Claim tested: “${mdCell(s.claim)}”`);
-  lines.push(...sizesTable(s, deltas), ...latencyTable(s, deltas), ...metricsTable(s, deltas));
+  lines.push(...sizesTable(s, deltas), ...latencyTable(s, deltas), ...metricsTable(s, deltas), ...(s.capacity ? capacityMarkdown(s.capacity) : []));
   if (s.notes && s.notes.length > 0) lines.push('', ...s.notes.map((n) => `- ${mdCell(n)}`));
   return lines;
 }

@@ -118,6 +118,42 @@ export const ScenarioError = z.object({
   table: z.string().optional(),
 });
 
+/** One step of a capacity search: an open-loop run at one rate, judged against the SLO. */
+export const CapacityStepResult = z.object({
+  phase: z.enum(['probe', 'ramp', 'bisect', 'confirm']),
+  rate: z.number(),
+  achievedRate: z.number(),
+  transactions: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  dropped: z.number().int().nonnegative(),
+  p50Ms: z.number(),
+  p99Ms: z.number(),
+  p999Ms: z.number(),
+  clientBound: z.boolean(),
+  sloMet: z.boolean(),
+  passed: z.boolean(),
+  limitedBy: z.enum(['latency', 'errors', 'client', 'rate']).optional(),
+});
+export type CapacityStepResult = z.infer<typeof CapacityStepResult>;
+
+/** A capacity search: the highest rate that met the SLO, the bracket it lies in, and every step. */
+export const CapacityResult = z.object({
+  slo: z.string(),
+  /** The SLO's latency limit in ms and its percentile, for the chart's line. */
+  sloLatency: z.object({ percentile: z.number(), limitMs: z.number() }).optional(),
+  maxRate: z.number().nonnegative(),
+  low: z.number().nonnegative(),
+  high: z.number().nonnegative(),
+  limitedBy: z.enum(['latency', 'errors', 'client', 'rate']).optional(),
+  clients: z.number().int().positive(),
+  stepSeconds: z.number(),
+  probeRate: z.number().optional(),
+  steps: z.array(CapacityStepResult),
+  confirmation: z.object({ rate: z.number(), met: z.boolean(), windows: z.array(CapacityStepResult) }).optional(),
+  note: z.string().optional(),
+});
+export type CapacityResult = z.infer<typeof CapacityResult>;
+
 export const ScenarioResult = z.object({
   name: z.string(),
   status: z.enum(['ok', 'errored']),
@@ -134,6 +170,8 @@ export const ScenarioResult = z.object({
   /** What each named metric of this scenario (variant or scenario-wide) is, by name. */
   metricKinds: z.record(z.string(), MetricDecl).optional(),
   durationSeconds: z.number().optional(),
+  /** The capacity search's steps and result (scenario `capacity`). */
+  capacity: CapacityResult.optional(),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 

@@ -11,7 +11,8 @@ import type { LoadSummary } from '../db/load.ts';
 import type { Target } from '../db/target.ts';
 import type { EnumStyle } from '../generators/enums.ts';
 import type { DataParams } from '../generators/index.ts';
-import type { MetricDecl, VariantResult } from '../reports/schema.ts';
+import type { CapacityResult, MetricDecl, VariantResult } from '../reports/schema.ts';
+import { capacity } from './capacity/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
 import { nPlusOne } from './n-plus-one/index.ts';
 import { timeIndex } from './time-index/index.ts';
@@ -33,6 +34,13 @@ export interface ScenarioContext {
   latency: ResolvedLatencyOptions;
   /** The data set stored with this enum style: loaded when missing, reused when its parameters match. */
   dataset(style: EnumStyle): Promise<Dataset>;
+  /**
+   * The data set load tests write to (`<prefix>_traffic_<scale>_<seed>_<style>`): the same
+   * data, kept apart so the scenarios measuring sizes and plans see it as generated.
+   */
+  trafficDataset(style: EnumStyle): Promise<Dataset>;
+  /** Time budget of one load-test step: its measurement window and warm-up, in seconds. */
+  traffic: { stepSeconds: number; warmupSeconds: number };
   /**
    * A new, empty pgscale-owned schema holding the platform's (empty) tables, named for
    * the data parameters and `suffix`; a previous one of the same name is dropped first.
@@ -59,6 +67,8 @@ export interface ScenarioOutcome {
    * classified by reports/metrics.ts's name rules.
    */
   metricKinds?: Record<string, MetricDecl>;
+  /** A capacity search's steps and result. */
+  capacity?: CapacityResult;
 }
 
 /** The uniform contract. */
@@ -79,6 +89,8 @@ export const SCENARIOS: readonly Scenario[] = [
   enumStorage,
   timeIndex,
   nPlusOne,
+  // Last: it loads a data set of its own and spends its time budget on load steps.
+  capacity,
 ];
 
 /** The scenarios named (all when none), in registry order; an unknown name is a usage error listing the known ones. */

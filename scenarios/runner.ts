@@ -27,6 +27,8 @@ export interface RunOptions {
   /** First part of every schema the run creates. @default 'pgscale' */
   schemaPrefix?: string;
   latency?: LatencyOptions;
+  /** Load-test steps (capacity): measurement window and warm-up, seconds. @default 5, 2 */
+  traffic?: { stepSeconds?: number; warmupSeconds?: number };
   log?: (line: string) => void;
   onLoadEvent?: (e: LoadEvent) => void;
 }
@@ -43,6 +45,9 @@ export function scaleTag(scale: number): string {
 export function datasetSchema(prefix: string, data: DataParams, style: EnumStyle | string): string {
   return `${prefix}_${scaleTag(data.scale)}_${data.seed}${data.months === 12 ? '' : `_m${data.months}`}_${style}`;
 }
+
+/** Load tests' data sets are named `<prefix>_traffic_…`: they write to them. */
+export const TRAFFIC_SUFFIX = 'traffic';
 
 /** What ensureDataset needs of a run's options. */
 export type DatasetOptions = Required<Pick<RunOptions, 'jobs' | 'schemaPrefix'>> & Pick<RunOptions, 'data' | 'log' | 'onLoadEvent'>;
@@ -116,6 +121,10 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         }
         return d;
       },
+      trafficDataset(style) {
+        return ensureDataset(target, { ...opts, schemaPrefix: `${opts.schemaPrefix}_${TRAFFIC_SUFFIX}` }, style, 'keep');
+      },
+      traffic: { stepSeconds: opts.traffic?.stepSeconds ?? 5, warmupSeconds: opts.traffic?.warmupSeconds ?? 2 },
       async scratchSchema(suffix) {
         const schema = datasetSchema(opts.schemaPrefix, opts.data, suffix);
         await dropOwnedSchema(admin, schema);
@@ -145,7 +154,7 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
       const base = { name: s.name, description: s.description, hypothesis: s.hypothesis, claim: s.claim };
       try {
         const out = await s.run(ctx);
-        scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, metricKinds: out.metricKinds, durationSeconds: (performance.now() - t0) / 1000 });
+        scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, metricKinds: out.metricKinds, capacity: out.capacity, durationSeconds: (performance.now() - t0) / 1000 });
         log(`scenario ${s.name}: ${out.finding}`);
       } catch (err) {
         const error = errorOf(err);

@@ -6,7 +6,7 @@
  * results document. Measurement only: printing is the CLI's.
  */
 import * as hdr from 'hdr-histogram-js';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import type { Traffic, TrafficLatency, TrafficSecond } from '../../reports/schema.ts';
@@ -233,7 +233,6 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
     closeOld(false);
   };
 
-  const mainLag = monitorEventLoopDelay({ resolution: 10 });
   let startEpoch = Infinity;
   let fatal: TrafficRun['fatal'];
   let stoppedBecause: string | undefined;
@@ -304,7 +303,6 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
             // Everyone starts together, a little ahead so the message reaches each thread first.
             startEpoch = performance.timeOrigin + performance.now() + 100;
             for (const x of workers) x.postMessage({ type: 'start', epochMs: startEpoch });
-            mainLag.enable();
           }
           break;
         case 'batch':
@@ -384,14 +382,15 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
       for (let i = 0; i < threads; i++) markDone(i);
     }, ms);
   const timers = [hardStopAfter((warmup + duration + 2 * (opts.drainSeconds ?? 10) + 150) * 1000)];
-  opts.signal?.addEventListener('abort', () => timers.push(hardStopAfter(15_000)), { once: true });
+  const onAbortDeadline = () => timers.push(hardStopAfter(15_000));
+  opts.signal?.addEventListener('abort', onAbortDeadline, { once: true });
   try {
     await finished;
   } finally {
     clearInterval(tick);
     for (const t of timers) clearTimeout(t);
     opts.signal?.removeEventListener('abort', onAbort);
-    mainLag.disable();
+    opts.signal?.removeEventListener('abort', onAbortDeadline);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   const cpuEnd = process.cpuUsage();

@@ -9,7 +9,7 @@ import { inspectSchema } from '../../db/schema.ts';
 import { parseResults, type QueryResult, type Results, type ScenarioResult, type VariantResult } from '../../reports/schema.ts';
 import { PgscaleError } from '../../db/errors.ts';
 import { SCENARIOS, type Scenario, selectScenarios } from '../../scenarios/index.ts';
-import { datasetSchema, runScenarios } from '../../scenarios/runner.ts';
+import { TRAFFIC_SUFFIX, datasetSchema, runScenarios } from '../../scenarios/runner.ts';
 import { type StyleMeasure, explainFindings } from '../../scenarios/enum-storage/index.ts';
 import { INDEX_NAME, type Kind } from '../../scenarios/time-index/index.ts';
 import { dropSchema, testClient, testTarget, uniqueSchema } from '../support/db.ts';
@@ -18,11 +18,13 @@ const DATA = { scale: 20_000, seed: 7, months: 12 };
 const PREFIX = uniqueSchema('scn');
 // Tiny budgets: the suite checks completeness and consistency, not speed.
 const LATENCY = { timeMs: 25, warmupMs: 5, minSamples: 3 };
+// Short load-test steps for the capacity search: the suite checks it runs and reports.
+const TRAFFIC = { stepSeconds: 1, warmupSeconds: 0.5 };
 
 let results: Promise<Results> | undefined;
 /** The shared run, started by the first test that needs it. */
 function run(): Promise<Results> {
-  results ??= testTarget().then((target) => runScenarios(target, { data: DATA, scenarios: SCENARIOS, jobs: 2, schemaPrefix: PREFIX, latency: LATENCY }));
+  results ??= testTarget().then((target) => runScenarios(target, { data: DATA, scenarios: SCENARIOS, jobs: 2, schemaPrefix: PREFIX, latency: LATENCY, traffic: TRAFFIC }));
   return results;
 }
 
@@ -305,9 +307,32 @@ test('an unknown scenario name is a usage error that lists the known ones', () =
   assert.equal(selectScenarios(['n-plus-one', 'enum-storage']).map((s) => s.name), ['enum-storage', 'n-plus-one'], 'registry order');
 });
 
+test('capacity: the search found a rate, bracketed it, and kept its steps, on a data set of its own', async () => {
+  const s = await scenario('capacity');
+  const c = s.capacity!;
+  assert.ok(c, 'capacity results');
+  assert.ok(c.steps.length >= 2, `${c.steps.length} steps`);
+  assert.ok(c.maxRate > 0 && c.low <= c.high, `capacity ${c.maxRate} in [${c.low}, ${c.high}]`);
+  assert.is(s.metrics?.maxRate, c.maxRate);
+  assert.is(s.metricKinds?.maxRate?.direction, 'bigger');
+  assert.ok(c.steps.some((x) => x.passed), 'a step passed');
+  assert.match(s.finding, /sustains [\d,.]+ tx\/s/);
+  // Its writes went to the traffic data set, not to the ones the other scenarios measure.
+  const c2 = await testClient();
+  try {
+    const log = await c2.query(`SELECT count(*)::int AS n FROM ${datasetSchema(`${PREFIX}_${TRAFFIC_SUFFIX}`, DATA, 'smallint')}._pgscale_traffic`);
+    assert.is(log.rows[0].n, 1);
+    const main = await c2.query(`SELECT to_regclass('${datasetSchema(PREFIX, DATA, 'smallint')}._pgscale_traffic') IS NULL AS untouched`);
+    assert.ok(main.rows[0].untouched, 'the scenarios\' data set has no traffic log');
+  } finally {
+    await c2.end();
+  }
+});
+
 test('clean up the data sets this suite loaded', async () => {
   await run().catch(() => undefined);
   for (const style of ['smallint', 'varchar', 'text', 'enum']) await dropSchema(datasetSchema(PREFIX, DATA, style));
+  await dropSchema(datasetSchema(`${PREFIX}_${TRAFFIC_SUFFIX}`, DATA, 'smallint'));
   const c = await testClient();
   try {
     assert.is((await inspectSchema(c, datasetSchema(PREFIX, DATA, 'smallint'))).exists, false);
