@@ -67,7 +67,7 @@ export function trafficSummary(t: Traffic): string {
 export function capacitySummary(c: CapacityResult): string {
   const rows = [['step', 'offered', 'achieved', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'verdict']];
   const all = [...c.steps, ...(c.confirmation?.windows ?? [])];
-  all.forEach((s, i) => rows.push([`${i + 1} ${s.phase}`, s.rate.toFixed(0), s.achievedRate.toFixed(0), ms(s.p50Ms), ms(s.p99Ms), ms(s.p999Ms), n(s.errors), s.passed ? 'pass' : `fail: ${s.limitedBy}`]));
+  all.forEach((s, i) => rows.push([`${i + 1} ${s.phase}`, s.rate.toFixed(0), s.achievedRate.toFixed(0), ms(s.p50Ms), ms(s.p99Ms), ms(s.p999Ms), n(s.errors), `${s.passed ? 'pass' : `fail: ${s.limitedBy}`}${(s.windows ?? 1) > 1 ? ` (${s.windows} windows)` : ''}`]));
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = ['', `capacity search, ${c.slo}, ${c.clients} connections, ${c.stepSeconds} s steps:`];
   for (const r of rows) lines.push(`  ${r.map((cell, i) => (i === 0 || i === 7 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`);

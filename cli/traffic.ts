@@ -22,7 +22,7 @@ import { findCapacity } from '../bench/traffic/find-capacity.ts';
 import { CAPACITY_METRIC_KINDS, capacityFinding, capacityResult } from '../scenarios/capacity/index.ts';
 import { type Db, type WorkloadParams, type WorkloadSpec, importWorkload } from '../bench/traffic/workload.ts';
 import { PgscaleError, toPgscaleError } from '../db/errors.ts';
-import { checkSchemaName, inspectSchema } from '../db/schema.ts';
+import { checkSchemaName, inspectSchema, trafficWrites } from '../db/schema.ts';
 import type { Target } from '../db/target.ts';
 import type { EnumStyle } from '../generators/enums.ts';
 import { GENERATOR_VERSION } from '../generators/index.ts';
@@ -64,6 +64,7 @@ export interface TrafficFlags extends ConnectionFlags {
   maxTries: number;
   findCapacity?: boolean;
   step: string;
+  fresh?: boolean;
 }
 
 /** Everything a run needs, resolved and checked before any connection. */
@@ -83,6 +84,8 @@ interface Plan {
   /** --find-capacity: the search's step window, seconds. */
   capacityStepSeconds?: number;
   prepare?: (db: Db, params: WorkloadParams) => Promise<void>;
+  /** Tables the workload updates (vacuumed between capacity steps). */
+  updates?: string[];
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -113,6 +116,7 @@ export function register(program: Command): void {
     .addOption(common.enums())
     .addOption(common.jobs())
     .option('--schema <name>', 'run on this loaded data set instead of pgscale_traffic_<scale>_<seed>_<enums> (loaded when missing)')
+    .option('--fresh', 'reload the traffic data set first if earlier load tests wrote to it (runs are comparable only on the same data)')
     .addOption(new Option('--max-tries <n>', 'tries per transaction on serialization failure or deadlock (pgbench --max-tries)').default(3).argParser(parseInteger('--max-tries', 1, 1000)));
   connectionOptions(cmd).action(async (flags: TrafficFlags) => {
     const plan = await resolvePlan(flags);
@@ -194,7 +198,7 @@ async function resolvePlan(flags: TrafficFlags): Promise<Plan> {
   }
   if (flags.workload !== undefined) {
     const mod = await importWorkload(flags.workload);
-    return { ...base, workload: { kind: 'module', name: flags.workload, path: resolve(flags.workload) }, usesDataset: true, prepare: mod.prepare };
+    return { ...base, workload: { kind: 'module', name: flags.workload, path: resolve(flags.workload) }, usesDataset: true, prepare: mod.prepare, updates: mod.updates };
   }
   const mix = flags.mix ?? 'platform';
   const path = MIXES[mix];
@@ -203,7 +207,7 @@ async function resolvePlan(flags: TrafficFlags): Promise<Plan> {
   }
   if (flags.enums !== 'smallint' && flags.enums !== 'varchar') throw new PgscaleError('USAGE', `--enums ${flags.enums}: the platform mix runs on smallint or varchar data sets`);
   const mod = await importWorkload(path);
-  return { ...base, workload: { kind: 'mix', name: mix, path }, usesDataset: true, prepare: mod.prepare };
+  return { ...base, workload: { kind: 'mix', name: mix, path }, usesDataset: true, prepare: mod.prepare, updates: mod.updates };
 }
 
 interface Outcome {
@@ -221,6 +225,13 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
     if (plan.usesDataset) {
       const ds = await dataset(target, admin, flags, log);
       schema = ds.schema;
+      // One load test per data set at a time: two would share its clock and its new keys.
+      const lock = await admin.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext('pgscale traffic ' || $1)) AS ok`, [schema]);
+      if (!lock.rows[0].ok) {
+        throw new PgscaleError('SERVER', `another pgscale traffic run is using the data set ${schema}`, {
+          hint: 'Wait for it to end, or give this run a data set of its own (--schema, or another --seed).',
+        });
+      }
       params = await datasetParams(admin, schema, { ...ds.params, vars: plan.vars });
       log(`traffic: ${plan.workload.name} on ${schema}; the data set's clock continues from ${new Date(params.clockStartMs).toISOString()}`);
     }
@@ -304,6 +315,7 @@ async function searchOnTarget(
     clients: plan.clients,
     threads: plan.threads,
     stepSeconds: plan.capacityStepSeconds!,
+    vacuum: run.schema ? plan.updates : undefined,
     warmupSeconds: plan.warmupSeconds,
     seed: flags.seed,
     log,
@@ -372,8 +384,10 @@ async function dataset(target: Target, admin: pg.Client, flags: TrafficFlags, lo
         },
       },
       flags.enums,
-      'keep',
+      flags.fresh ? 'reload' : 'keep',
     );
+    const earlier = await trafficWrites(admin, ds.schema);
+    if (earlier > 0) log(`traffic: ${ds.schema} holds ${earlier.toLocaleString('en-US')} transactions of earlier load tests: figures are comparable only with runs on the same data (--fresh reloads it)`);
     return { schema: ds.schema, params: { ...data, enums: flags.enums as 'smallint' | 'varchar' } };
   } finally {
     progress?.stop();

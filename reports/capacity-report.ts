@@ -11,7 +11,7 @@ const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.
 
 function rows(c: CapacityResult): string[][] {
   const all: CapacityStepResult[] = [...c.steps, ...(c.confirmation?.windows ?? [])];
-  return all.map((s, i) => [`${i + 1} ${s.phase}`, formatNumber(s.rate), formatNumber(Math.round(s.achievedRate)), ms(s.p50Ms), ms(s.p99Ms), ms(s.p999Ms), String(s.errors), String(s.dropped), s.passed ? 'pass' : `fail: ${s.limitedBy}`]);
+  return all.map((s, i) => [`${i + 1} ${s.phase}`, formatNumber(s.rate), formatNumber(Math.round(s.achievedRate)), ms(s.p50Ms), ms(s.p99Ms), ms(s.p999Ms), String(s.errors), String(s.dropped), `${s.passed ? 'pass' : `fail: ${s.limitedBy}`}${(s.windows ?? 1) > 1 ? ` (${s.windows} windows)` : ''}`]);
 }
 
 const HEADER = ['step', 'offered tx/s', 'achieved tx/s', 'p50 ms', 'p99 ms', 'p99.9 ms', 'errors', 'dropped', 'verdict'];

@@ -9,7 +9,7 @@ import type { Judgement } from './compare.ts';
 import type { Results } from './schema.ts';
 
 /** Relative change two searches of one build may show. */
-export const CAPACITY_NOISE_FLOOR = 0.2;
+export const CAPACITY_NOISE_FLOOR = 0.25;
 
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 const tps = (x: number) => `${Number(x.toPrecision(3)).toLocaleString('en-US')} tx/s`;

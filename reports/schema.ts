@@ -132,6 +132,8 @@ export const CapacityStepResult = z.object({
   clientBound: z.boolean(),
   sloMet: z.boolean(),
   passed: z.boolean(),
+  /** Measurement windows pooled into this step (more near the objective). */
+  windows: z.number().int().positive().optional(),
   limitedBy: z.enum(['latency', 'errors', 'client', 'rate']).optional(),
 });
 export type CapacityStepResult = z.infer<typeof CapacityStepResult>;
@@ -172,6 +174,8 @@ export const ScenarioResult = z.object({
   durationSeconds: z.number().optional(),
   /** The capacity search's steps and result (scenario `capacity`). */
   capacity: CapacityResult.optional(),
+  /** Nothing was measured, for a reason the finding gives (a missing tool such as pgbouncer): not an error. */
+  skipped: z.boolean().optional(),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 

@@ -28,7 +28,7 @@ export interface RunOptions {
   schemaPrefix?: string;
   latency?: LatencyOptions;
   /** Load-test steps (capacity): measurement window and warm-up, seconds. @default 5, 2 */
-  traffic?: { stepSeconds?: number; warmupSeconds?: number };
+  traffic?: { stepSeconds?: number; warmupSeconds?: number; poolerUrl?: string };
   log?: (line: string) => void;
   onLoadEvent?: (e: LoadEvent) => void;
 }
@@ -122,9 +122,9 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         return d;
       },
       trafficDataset(style) {
-        return ensureDataset(target, { ...opts, schemaPrefix: `${opts.schemaPrefix}_${TRAFFIC_SUFFIX}` }, style, 'keep');
+        return ensureDataset(target, { ...opts, schemaPrefix: `${opts.schemaPrefix}_${TRAFFIC_SUFFIX}` }, style, 'reload');
       },
-      traffic: { stepSeconds: opts.traffic?.stepSeconds ?? 5, warmupSeconds: opts.traffic?.warmupSeconds ?? 2 },
+      traffic: { stepSeconds: opts.traffic?.stepSeconds ?? 5, warmupSeconds: opts.traffic?.warmupSeconds ?? 2, poolerUrl: opts.traffic?.poolerUrl },
       async scratchSchema(suffix) {
         const schema = datasetSchema(opts.schemaPrefix, opts.data, suffix);
         await dropOwnedSchema(admin, schema);
@@ -154,7 +154,7 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
       const base = { name: s.name, description: s.description, hypothesis: s.hypothesis, claim: s.claim };
       try {
         const out = await s.run(ctx);
-        scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, metricKinds: out.metricKinds, capacity: out.capacity, durationSeconds: (performance.now() - t0) / 1000 });
+        scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, metricKinds: out.metricKinds, capacity: out.capacity, ...(out.skipped ? { skipped: true } : {}), durationSeconds: (performance.now() - t0) / 1000 });
         log(`scenario ${s.name}: ${out.finding}`);
       } catch (err) {
         const error = errorOf(err);

@@ -34,6 +34,8 @@ export interface CapacityStep {
   clientBound: boolean;
   sloMet: boolean;
   passed: boolean;
+  /** Measurement windows pooled into this step (more near the objective). */
+  windows?: number;
   /** Why a failed step failed. */
   limitedBy?: LimitedBy;
 }
@@ -72,7 +74,7 @@ export interface CapacityOutcome {
 }
 
 /** Whether a measured step passed, and if not, why: the client first (its limit is not the database's). */
-export function judgeStep(s: Omit<CapacityStep, 'passed' | 'limitedBy' | 'phase'> & { errorsMet?: boolean }): { passed: boolean; limitedBy?: LimitedBy } {
+export function judgeStep(s: Omit<CapacityStep, 'passed' | 'limitedBy' | 'phase' | 'windows'> & { errorsMet?: boolean }): { passed: boolean; limitedBy?: LimitedBy } {
   if (s.clientBound) return { passed: false, limitedBy: 'client' };
   if (s.errorsMet === false) return { passed: false, limitedBy: 'errors' };
   if (!s.sloMet) return { passed: false, limitedBy: 'latency' };
@@ -121,25 +123,53 @@ export async function searchCapacity(measure: (rate: number, phase: StepPhase) =
   }
   if (high === Infinity && !note) note = `no step failed in ${maxSteps} steps: the capacity is above ${low} transactions/s`;
   // Bisect the bracket on the log scale.
-  while (low > 0 && high !== Infinity && (high - low) / low > precision && steps.length < maxSteps && !stopped()) {
-    const mid = round(Math.sqrt(low * high));
-    if (mid <= low || mid >= high) break;
-    const s = await step(mid, 'bisect');
-    if (s.passed) low = mid;
-    else {
-      high = mid;
-      failed = s;
+  const bisect = async () => {
+    while (low > 0 && high !== Infinity && (high - low) / low > precision && steps.length < maxSteps && !stopped()) {
+      const mid = round(Math.sqrt(low * high));
+      if (mid <= low || mid >= high) break;
+      const s = await step(mid, 'bisect');
+      if (s.passed) low = mid;
+      else {
+        high = mid;
+        failed = s;
+      }
     }
-  }
-  if (stopped()) note = 'interrupted';
+  };
+  await bisect();
 
+  // Confirmation: hold a share of the capacity for a few windows. A single step can pass
+  // by luck (a window without a checkpoint); when the longer hold fails, the capacity was
+  // not real: it becomes the bracket's top, and the search goes on below it, once.
   let confirmation: CapacityOutcome['confirmation'];
   const windows = opts.confirmWindows ?? 3;
-  if (low > 0 && windows > 0 && !stopped()) {
-    const confirmRate = round(low * (opts.confirmShare ?? 0.9));
+  const share = opts.confirmShare ?? 0.9;
+  for (let attempt = 0; attempt < 2 && low > 0 && windows > 0 && !stopped(); attempt++) {
+    const confirmRate = round(low * share);
     const held: CapacityStep[] = [];
-    for (let i = 0; i < windows && !stopped(); i++) held.push(await step(confirmRate, 'confirm'));
+    for (let i = 0; i < windows && !stopped(); i++) {
+      const s = await step(confirmRate, 'confirm');
+      held.push(s);
+      if (!s.passed) break;
+    }
     confirmation = { rate: confirmRate, met: held.length === windows && held.every((s) => s.passed), windows: held };
+    if (confirmation.met || attempt === 1) break;
+    // Not held: the confirmation rate is the new top, and the steps that passed below it
+    // are no longer trusted (they may have been lucky too): measure down from it again.
+    failed = held.find((s) => !s.passed)!;
+    high = confirmRate;
+    low = 0;
+    note = `${confirmRate} tx/s did not hold the objective in a longer confirmation: the search went on below it`;
+    for (let r = round(confirmRate / growth); r >= minRate && steps.length < maxSteps && !stopped(); r = round(r / growth)) {
+      const s = await step(r, 'ramp');
+      if (s.passed) {
+        low = r;
+        break;
+      }
+      high = r;
+      failed = s;
+    }
+    await bisect();
   }
+  if (stopped()) note = 'interrupted';
   return { maxRate: low, low, high: Number.isFinite(high) ? high : low, limitedBy: failed?.limitedBy, steps, confirmation, note };
 }

@@ -41,6 +41,10 @@ export interface TrafficOptions {
   drainSeconds?: number;
   /** @default 10000 */
   reconnectTimeoutMs?: number;
+  /** A new connection for every transaction (the serverless pattern). @default false */
+  connectPerTransaction?: boolean;
+  /** Named prepared statements. @default true */
+  preparedStatements?: boolean;
   /** Seconds between progress reports. @default 5 */
   progressSeconds?: number;
   onProgress?(p: ProgressReport): void;
@@ -261,6 +265,8 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
       maxQueue: opts.maxQueue ?? 100_000,
       drainSeconds: opts.drainSeconds ?? 10,
       reconnectTimeoutMs: opts.reconnectTimeoutMs ?? 10_000,
+      connectPerTransaction: opts.connectPerTransaction ?? false,
+      preparedStatements: opts.preparedStatements ?? true,
     };
     firstClient += perThread[t];
     workers.push(new Worker(WORKER_URL, { workerData: cfg }));

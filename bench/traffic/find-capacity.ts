@@ -4,10 +4,13 @@
  * Without a start rate, a short closed-loop probe with the same connections says
  * roughly how fast the server goes, and the search starts at a quarter of that.
  */
-import type pg from 'pg';
+import pg from 'pg';
+import { quoteIdent } from '../../db/quote.ts';
 import { type CapacityOutcome, type CapacityStep, type StepPhase, judgeStep, searchCapacity } from './capacity.ts';
-import { runTraffic } from './engine.ts';
-import type { Slo } from './slo.ts';
+import * as hdr from 'hdr-histogram-js';
+import type { Traffic } from '../../reports/schema.ts';
+import { newHistogram, runTraffic } from './engine.ts';
+import { type Slo, judgeSlo } from './slo.ts';
 import type { WorkloadParams, WorkloadSpec } from './workload.ts';
 
 export interface FindCapacityOptions {
@@ -29,6 +32,10 @@ export interface FindCapacityOptions {
   startRate?: number;
   precision?: number;
   maxSteps?: number;
+  /** Windows at most per step when its p99 is within 25 % of the objective. @default 3 */
+  maxWindows?: number;
+  /** Tables the workload updates (on the connection's search_path): vacuumed after every window. */
+  vacuum?: readonly string[];
   seed: number;
   onStep?(step: CapacityStep): void;
   log?(line: string): void;
@@ -43,6 +50,45 @@ export interface CapacityRun extends CapacityOutcome {
   transactions: Record<string, number>;
   stepSeconds: number;
   clients: number;
+}
+
+/** Several windows at one rate as one: histograms merged, counts added, rates averaged. */
+function pool(windows: Traffic[]) {
+  const h = newHistogram();
+  for (const w of windows) h.add(hdr.decodeFromCompressedBase64(w.histogram));
+  const sum = (f: (w: Traffic) => number) => windows.reduce((a, w) => a + f(w), 0);
+  return {
+    latencyAt: (q: number) => (h.totalCount ? Math.min(h.getValueAtPercentile(q), h.maxValue) / 1000 : 0),
+    transactions: sum((w) => w.transactions),
+    errors: sum((w) => w.errors),
+    dropped: sum((w) => w.dropped),
+    achievedRate: sum((w) => w.achievedRate) / windows.length,
+    clientBound: windows.some((w) => w.clientBound),
+  };
+}
+
+/** VACUUM the tables a workload updates, then wait (up to 30 s) until no backend of a load test and no autovacuum worker is busy any more, and a second more. */
+async function settle(config: pg.ClientConfig, vacuum: readonly string[], log?: (line: string) => void): Promise<void> {
+  const client = new pg.Client({ ...config, application_name: 'pgscale settle' });
+  await client.connect();
+  try {
+    // VACUUM alone: ANALYZE mid-search could change plans between steps.
+    if (vacuum.length) await client.query(`VACUUM ${vacuum.map(quoteIdent).join(', ')}`);
+    const deadline = Date.now() + 30_000;
+    let active = 0;
+    do {
+      // The test's own backends, and autovacuum catching up with what the overload wrote.
+      const r = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE (application_name = 'pgscale traffic' AND state <> 'idle') OR backend_type = 'autovacuum worker'`,
+      );
+      active = r.rows[0].n;
+      if (active > 0) await new Promise((r2) => setTimeout(r2, 200));
+    } while (active > 0 && Date.now() < deadline);
+    if (active > 0) log?.(`capacity: ${active} backends (load test or autovacuum) were still busy 30 s after the step; going on`);
+    await new Promise((r2) => setTimeout(r2, 1000));
+  } finally {
+    await client.end();
+  }
 }
 
 /** Search for the highest rate that meets the SLO. */
@@ -76,27 +122,71 @@ export async function findCapacity(opts: FindCapacityOptions): Promise<CapacityR
   }
 
   let stepIndex = 0;
-  const measure = async (rate: number, phase: StepPhase): Promise<CapacityStep> => {
-    // A seed of its own per step: with one seed every step's Poisson draws would run
+  const latencyTerm = opts.slo.terms.find((t) => t.kind === 'latency');
+  const window = async (rate: number, seconds: number) => {
+    // A seed of its own per window: with one seed every step's Poisson draws would run
     // high or low by the same share, a bias on every rate the search reports.
-    const run = await runTraffic({ ...base, seed: opts.seed + 7919 * ++stepIndex, params: params(), rate, durationSeconds: phase === 'confirm' ? (opts.confirmSeconds ?? 2 * opts.stepSeconds) : opts.stepSeconds, warmupSeconds: opts.warmupSeconds, slo: opts.slo });
+    // A window whose backlog has clearly run away is cut short: it has failed already, and
+    // an overload left to run keeps the server saturated, and writing, well past the step;
+    // the next steps would measure that aftermath.
+    const cut = new AbortController();
+    const outer = () => cut.abort();
+    opts.signal?.addEventListener('abort', outer, { once: true });
+    const runaway = Math.max(1000, 10 * (latencyTerm?.kind === 'latency' ? latencyTerm.limitMs : 100));
+    const run = await runTraffic({
+      ...base,
+      signal: cut.signal,
+      drainSeconds: 2,
+      seed: opts.seed + 7919 * ++stepIndex,
+      params: params(),
+      rate,
+      durationSeconds: seconds,
+      warmupSeconds: opts.warmupSeconds,
+      slo: opts.slo,
+      progressSeconds: 1,
+      onProgress: (p) => {
+        if (!p.warmup && p.lagP99Ms > runaway) cut.abort();
+      },
+    }).finally(() => opts.signal?.removeEventListener('abort', outer));
     if (run.fatal) throw new Error(run.fatal.message);
-    const t = run.traffic;
-    tally(t.perTransaction);
-    const checks = t.slo?.checks ?? [];
+    tally(run.traffic.perTransaction);
+    // An overloaded window leaves backends still working through what its cut connections
+    // sent: the next one must not start on a server that is still busy with this one. And
+    // every window leaves dead row versions behind: vacuum them, as an autovacuum that
+    // keeps up would, so each step measures the same database, not the last one's bloat.
+    await settle(opts.connection, opts.vacuum ?? [], opts.log);
+    return run.traffic;
+  };
+  const measure = async (rate: number, phase: StepPhase): Promise<CapacityStep> => {
+    const seconds = phase === 'confirm' ? (opts.confirmSeconds ?? 2 * opts.stepSeconds) : opts.stepSeconds;
+    const windows = [await window(rate, seconds)];
+    // Near the objective a window's p99 rests on a few dozen transactions: measure again
+    // and judge the pooled histogram, so a step is not decided by one lucky or unlucky
+    // window (up to three windows, only where the verdict is close).
+    const pooled = () => pool(windows);
+    while (latencyTerm?.kind === 'latency' && windows.length < (opts.maxWindows ?? 3) && !opts.signal?.aborted) {
+      const p = pooled().latencyAt(latencyTerm.percentile);
+      if (Math.abs(p - latencyTerm.limitMs) / latencyTerm.limitMs > 0.25 || windows.some((w) => w.clientBound || w.dropped > 0)) break;
+      windows.push(await window(rate, seconds));
+    }
+    const w = pooled();
+    const verdict = judgeSlo(opts.slo, w);
+    // A window cut short for a runaway backlog failed, whatever its figures so far say.
+    if (windows.some((x) => x.partial) && !opts.signal?.aborted) verdict.met = false;
     const measured = {
       rate,
-      achievedRate: t.achievedRate,
-      transactions: t.transactions,
-      errors: t.errors,
-      dropped: t.dropped,
-      p50Ms: t.latencyMs.p50,
-      p99Ms: t.latencyMs.p99,
-      p999Ms: t.latencyMs.p999,
-      clientBound: t.clientBound,
-      sloMet: t.slo?.met ?? true,
+      achievedRate: w.achievedRate,
+      transactions: w.transactions,
+      errors: w.errors,
+      dropped: w.dropped,
+      p50Ms: w.latencyAt(50),
+      p99Ms: w.latencyAt(99),
+      p999Ms: w.latencyAt(99.9),
+      clientBound: w.clientBound,
+      sloMet: verdict.met,
+      windows: windows.length,
     };
-    const errorsMet = checks.filter((c) => c.term.startsWith('errors')).every((c) => c.met);
+    const errorsMet = verdict.checks.filter((c) => c.term.startsWith('errors')).every((c) => c.met);
     return { phase, ...measured, ...judgeStep({ ...measured, errorsMet }) };
   };
 

@@ -38,6 +38,10 @@ export interface WorkerConfig {
   drainSeconds: number;
   /** A connection that cannot be re-established for this long means the server is gone. */
   reconnectTimeoutMs: number;
+  /** Open a new connection for every transaction and close it after (the serverless pattern). */
+  connectPerTransaction: boolean;
+  /** Named prepared statements; off for poolers in transaction mode that cannot keep them (PgBouncer < 1.21). */
+  preparedStatements: boolean;
 }
 
 /** Fields of one record in a batch's Float64Array. */

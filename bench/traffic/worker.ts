@@ -44,7 +44,10 @@ class Connection implements Db {
   broken = false;
   private static names = new Map<string, string>();
 
-  constructor(private readonly config: pg.ClientConfig) {}
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly prepared: boolean,
+  ) {}
 
   async open(): Promise<void> {
     const client = new pg.Client(this.config);
@@ -58,8 +61,11 @@ class Connection implements Db {
   }
 
   query<R>(sql: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
-    let name = Connection.names.get(sql);
-    if (!name) Connection.names.set(sql, (name = `pgscale_${Connection.names.size}`));
+    let name: string | undefined;
+    if (this.prepared) {
+      name = Connection.names.get(sql);
+      if (!name) Connection.names.set(sql, (name = `pgscale_${Connection.names.size}`));
+    }
     return this.client.query({ name, text: sql, values, types: AS_TEXT }) as unknown as Promise<{ rows: R[]; rowCount: number | null }>;
   }
 
@@ -167,8 +173,8 @@ async function main(): Promise<void> {
   const conns: Connection[] = [];
   const clients: ClientState[] = [];
   for (let i = 0; i < cfg.clients; i++) {
-    const conn = new Connection(cfg.connection);
-    await conn.open();
+    const conn = new Connection(cfg.connection, cfg.preparedStatements);
+    if (!cfg.connectPerTransaction) await conn.open();
     conns.push(conn);
     const id = cfg.firstClientId + i;
     const clientState: ClientState = {
@@ -213,8 +219,13 @@ async function main(): Promise<void> {
   const execute = async (conn: Connection, client: ClientState, tx: number): Promise<boolean> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        if (conn.broken) await reconnect(conn);
-        await txs[tx].run(conn, client);
+        if (cfg.connectPerTransaction) await conn.open();
+        else if (conn.broken) await reconnect(conn);
+        try {
+          await txs[tx].run(conn, client);
+        } finally {
+          if (cfg.connectPerTransaction) await conn.close();
+        }
         return true;
       } catch (err) {
         if (fatal) throw err;
@@ -224,14 +235,18 @@ async function main(): Promise<void> {
         const key = `${tx}\t${code}`;
         errors.set(key, (errors.get(key) ?? 0) + 1);
         if (connection) {
-          await reconnect(conn);
+          // Per-transaction connections: a refused connect is this transaction's failure.
+          if (!cfg.connectPerTransaction) await reconnect(conn);
           return false;
         }
-        // Leave the connection outside any transaction the failed one opened.
-        try {
-          await conn.client.query('ROLLBACK');
-        } catch {
-          conn.broken = true;
+        // Leave the connection outside any transaction the failed one opened (one opened
+        // per transaction is closed already).
+        if (!cfg.connectPerTransaction) {
+          try {
+            await conn.client.query('ROLLBACK');
+          } catch {
+            conn.broken = true;
+          }
         }
         if (RETRYABLE.has(code) && attempt < cfg.maxTries) {
           retries[tx]++;
@@ -330,8 +345,9 @@ async function main(): Promise<void> {
       while (next <= now && next < windowEndS) {
         const sec = Math.floor(next - cfg.warmupSeconds);
         if (sec >= 0) offered.set(sec, (offered.get(sec) ?? 0) + 1);
-        if (queue.length - qHead >= cfg.maxQueue) dropped++;
-        else queue.push(next);
+        if (queue.length - qHead < cfg.maxQueue) queue.push(next);
+        // Only drops in the measurement window count (the warm-up's are not reported).
+        else if (sec >= 0) dropped++;
         next = arrivals.next();
       }
       if (qHead > 65_536 && qHead * 2 > queue.length) {

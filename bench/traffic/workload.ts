@@ -65,6 +65,8 @@ export interface WorkloadModule<S = unknown> {
   setup?(params: WorkloadParams): S | Promise<S>;
   /** Once per run, on one connection, before any worker starts (create partitions ahead, check the schema). */
   prepare?(db: Db, params: WorkloadParams): Promise<void>;
+  /** Tables it updates in place: a capacity search vacuums them between steps. */
+  updates?: string[];
 }
 
 /** What a worker needs to run a workload: serialisable, so it crosses into worker threads. */

@@ -74,6 +74,7 @@ export const capacity: Scenario = {
         slo,
         clients,
         threads: Math.min(availableParallelism(), clients),
+        vacuum: module.updates,
         stepSeconds: ctx.traffic.stepSeconds,
         warmupSeconds: ctx.traffic.warmupSeconds,
         seed: ctx.data.seed,

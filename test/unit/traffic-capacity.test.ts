@@ -66,6 +66,21 @@ test('a step that dropped transactions or fell short of the offered rate fails, 
   assert.equal(judgeStep({ ...base, clientBound: true, sloMet: false }), { passed: false, limitedBy: 'client' });
 });
 
+test('a capacity whose confirmation does not hold is searched again below it', async () => {
+  // Short steps pass up to 1000 tx/s, but held longer only 700 does: a step's luck.
+  const measure = async (rate: number, phase: StepPhase): Promise<CapacityStep> => {
+    const ok = phase === 'confirm' ? rate <= 700 : rate <= 1000 && !(phase === 'bisect' && rate > 700 && rate <= 1000 && confirmedOnce);
+    const m = { rate, achievedRate: rate, transactions: 1, errors: 0, dropped: 0, p50Ms: 1, p99Ms: ok ? 10 : 900, p999Ms: ok ? 20 : 950, clientBound: false, sloMet: ok };
+    if (phase === 'confirm' && !ok) confirmedOnce = true;
+    return { phase, ...m, ...judgeStep(m) };
+  };
+  let confirmedOnce = false;
+  const r = await searchCapacity(measure, { startRate: 300 });
+  assert.ok(r.maxRate <= 700 && r.maxRate > 600, `capacity ${r.maxRate}`);
+  assert.ok(r.confirmation?.met, 'the second confirmation held');
+  assert.match(r.note ?? '', 'did not hold the objective in a longer confirmation');
+});
+
 test('no failing step within the budget is said plainly', async () => {
   const r = await searchCapacity(model(1e9).measure, { startRate: 10, maxSteps: 4, confirmWindows: 0 });
   assert.is(r.maxRate, 33.8);
