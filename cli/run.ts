@@ -30,6 +30,7 @@ export interface RunFlags extends ConnectionFlags {
   out?: string;
   schemaPrefix: string;
   queryMs: number;
+  poolerUrl?: string;
 }
 
 export function register(program: Command): void {
@@ -43,10 +44,12 @@ export function register(program: Command): void {
     .addOption(common.jobs())
     .option('--out <dir>', 'folder for results.json, report.md and report.html (default: out/<timestamp>)')
     .option('--schema-prefix <name>', 'first part of the schemas the run creates and reuses (pgscale_<scale>_<seed>_<style>)', 'pgscale')
+    .option('--pooler-url <url>', 'scenario pooling: a PgBouncer you run (default: start Debian\'s pgbouncer for the target)')
     .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)));
   connectionOptions(cmd).action(async (names: string[], flags: RunFlags) => {
       // Usage errors first: before any server is started.
       const scenarios = selectScenarios(names);
+      if (flags.poolerUrl !== undefined) checkPoolerUrl(flags.poolerUrl);
       checkSchemaName(`${flags.schemaPrefix}_x`);
       const out = resolve(flags.out ?? join('out', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)));
       let progress: ReturnType<typeof loadProgress> | undefined;
@@ -69,6 +72,7 @@ export function register(program: Command): void {
             jobs: flags.jobs,
             schemaPrefix: flags.schemaPrefix,
             latency: { timeMs: flags.queryMs },
+            traffic: { poolerUrl: flags.poolerUrl },
             log: (line) => info(flags, line),
             onLoadEvent,
           });
@@ -92,6 +96,19 @@ export function register(program: Command): void {
       }
       if (errored.length > 0) process.exitCode = 1;
     });
+}
+
+/** --pooler-url must be a postgres:// URL: a usage error before anything starts. */
+function checkPoolerUrl(url: string): void {
+  let protocol = '';
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new PgscaleError('USAGE', '--pooler-url is not a postgres:// URL', { hint: 'Use the form postgres://USER:PASSWORD@HOST:6432/DATABASE of the PgBouncer you run.' });
+  }
 }
 
 /** JSON.stringify would write NaN and ±Infinity as null (often the very field that failed): keep them readable. */

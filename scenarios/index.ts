@@ -15,6 +15,7 @@ import type { CapacityResult, MetricDecl, VariantResult } from '../reports/schem
 import { capacity } from './capacity/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
 import { nPlusOne } from './n-plus-one/index.ts';
+import { pooling } from './pooling/index.ts';
 import { timeIndex } from './time-index/index.ts';
 
 /** A loaded data set a scenario measures: its schema and how the load went. */
@@ -36,11 +37,14 @@ export interface ScenarioContext {
   dataset(style: EnumStyle): Promise<Dataset>;
   /**
    * The data set load tests write to (`<prefix>_traffic_<scale>_<seed>_<style>`): the same
-   * data, kept apart so the scenarios measuring sizes and plans see it as generated.
+   * data, kept apart so the scenarios measuring sizes and plans see it as generated, and
+   * reloaded when an earlier load test wrote to it, so every run's load test starts from
+   * the data as generated (a search on a data set the last one bloated would measure a
+   * different database).
    */
   trafficDataset(style: EnumStyle): Promise<Dataset>;
-  /** Time budget of one load-test step: its measurement window and warm-up, in seconds. */
-  traffic: { stepSeconds: number; warmupSeconds: number };
+  /** Load tests: one step's measurement window and warm-up (seconds), and a PgBouncer the user runs. */
+  traffic: { stepSeconds: number; warmupSeconds: number; poolerUrl?: string };
   /**
    * A new, empty pgscale-owned schema holding the platform's (empty) tables, named for
    * the data parameters and `suffix`; a previous one of the same name is dropped first.
@@ -69,6 +73,8 @@ export interface ScenarioOutcome {
   metricKinds?: Record<string, MetricDecl>;
   /** A capacity search's steps and result. */
   capacity?: CapacityResult;
+  /** Nothing was measured, for a reason the finding gives (a missing tool): not an error. */
+  skipped?: boolean;
 }
 
 /** The uniform contract. */
@@ -89,8 +95,9 @@ export const SCENARIOS: readonly Scenario[] = [
   enumStorage,
   timeIndex,
   nPlusOne,
-  // Last: it loads a data set of its own and spends its time budget on load steps.
+  // Last: they load a data set of their own and spend their time on load steps.
   capacity,
+  pooling,
 ];
 
 /** The scenarios named (all when none), in registry order; an unknown name is a usage error listing the known ones. */

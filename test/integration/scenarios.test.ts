@@ -57,10 +57,15 @@ test('every registered scenario ran and succeeded', async () => {
   }
 });
 
+// Load tests measure a server under load, not relations and plans.
+const LOAD_SCENARIOS = new Set(['capacity', 'pooling']);
+
 test('every expected variant is present with sizes, latencies and a plan', async () => {
   for (const s of SCENARIOS) {
     const got = await scenario(s.name);
+    if (got.skipped) continue;
     assert.equal(got.variants.map((v) => v.name), [...s.variants], `${s.name} variants in order`);
+    if (LOAD_SCENARIOS.has(s.name)) continue;
     for (const v of got.variants) {
       assert.ok(v.sizes.length > 0, `${s.name}/${v.name} sizes`);
       assert.ok(v.queries.length > 0, `${s.name}/${v.name} queries`);
