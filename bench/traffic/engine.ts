@@ -105,7 +105,8 @@ interface SecondBucket {
   busy?: number;
 }
 
-function summarise(second: number, latencies: number[], errors: number, extra: Partial<TrafficSecond> = {}): TrafficSecond {
+/** One second's summary: nearest-rank percentiles of what completed in it. */
+export function summariseSecond(second: number, latencies: number[], errors: number, extra: Partial<TrafficSecond> = {}): TrafficSecond {
   const s: TrafficSecond = { second, transactions: latencies.length, errors, ...extra };
   if (latencies.length) {
     const sorted = Float64Array.from(latencies).sort();
@@ -174,8 +175,8 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
     const b = seconds.get(sec)!;
     seconds.delete(sec);
     if (sec >= duration) return;
-    closed.overall.push(summarise(sec, b.latencies, b.errors, { ...(mode === 'open' ? { lagP99Ms: pct(b.lags, 99), offered: offered.get(sec) ?? 0 } : {}), ...(b.busy !== undefined ? { busy: b.busy } : {}) }));
-    b.perTx.forEach((t, i) => closed.perTx[i].push(summarise(sec, t.latencies, t.errors)));
+    closed.overall.push(summariseSecond(sec, b.latencies, b.errors, { ...(mode === 'open' ? { lagP99Ms: pct(b.lags, 99), offered: offered.get(sec) ?? 0 } : {}), ...(b.busy !== undefined ? { busy: b.busy } : {}) }));
+    b.perTx.forEach((t, i) => closed.perTx[i].push(summariseSecond(sec, t.latencies, t.errors)));
   };
   const closeOld = (final: boolean) => {
     for (const sec of [...seconds.keys()].sort((a, b) => a - b)) {
@@ -422,7 +423,9 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
   const lagP99 = Math.max(0, ...workerLag);
   const reasons: string[] = [];
   if (maxElu >= 0.9) reasons.push(`a worker thread's event loop was busy ${(maxElu * 100).toFixed(0)} % of the measurement (≥ 90 %): the client could not go faster`);
-  if (lagP99 >= 50) reasons.push(`the worker threads' event-loop delay reached ${lagP99.toFixed(0)} ms at p99 (≥ 50 ms): transactions waited on the client`);
+  if (lagP99 >= 50) {
+    reasons.push(`the worker threads' event-loop delay reached ${lagP99.toFixed(0)} ms at p99 (≥ 50 ms): transactions waited on the client (where client and server share the CPUs, a saturated server starves the client this way too)`);
+  }
   const offeredTotal = [...offered.values()].reduce((a, b) => a + b, 0);
   const targetRate = mode === 'open' ? offeredTotal > 0 && measuredSeconds > 0 && opts.stages?.length ? offeredTotal / duration : initialRate : null;
 

@@ -232,8 +232,10 @@ async function main(): Promise<void> {
         // Connections cut at the end of the drain: not the transaction's fault, not recorded.
         if (stopping && conn.broken) return false;
         const { code, connection } = classify(err);
+        // The warm-up's failures are left out, like its latencies.
+        const measuring = performance.now() >= t0 + cfg.warmupSeconds * 1000;
         const key = `${tx}\t${code}`;
-        errors.set(key, (errors.get(key) ?? 0) + 1);
+        if (measuring) errors.set(key, (errors.get(key) ?? 0) + 1);
         if (connection) {
           // Per-transaction connections: a refused connect is this transaction's failure.
           if (!cfg.connectPerTransaction) await reconnect(conn);
@@ -249,7 +251,7 @@ async function main(): Promise<void> {
           }
         }
         if (RETRYABLE.has(code) && attempt < cfg.maxTries) {
-          retries[tx]++;
+          if (measuring) retries[tx]++;
           continue;
         }
         return false;

@@ -1,24 +1,11 @@
+import { refusal, regressedIds } from '../support/gate.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PgscaleError } from '../../db/errors.ts';
 import { compareResults } from '../../reports/compare.ts';
 import { checkComparable } from '../../reports/fingerprint.ts';
 import { applyConfigFile, applyThresholdFlag, DEFAULT_GATE_CONFIG, thresholdFor } from '../../reports/thresholds.ts';
 import { growRelation, slowDownQuery, syntheticResults } from '../fixtures/synthetic-results.ts';
 
-function regressedIds(c: ReturnType<typeof compareResults>): string[] {
-  return c.metrics.filter((m) => m.verdict === 'regressed').map((m) => m.id).sort();
-}
-
-function refusal(fn: () => unknown): PgscaleError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PgscaleError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 test('A/A: two runs from the same distribution show no regression in at least 95 of 100 trials', () => {
   let clean = 0;

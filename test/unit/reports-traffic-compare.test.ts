@@ -1,6 +1,6 @@
+import { refusal, regressedIds } from '../support/gate.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PgscaleError } from '../../db/errors.ts';
 import { compareResults, type Comparison } from '../../reports/compare.ts';
 import { renderComparisonMarkdown } from '../../reports/compare-table.ts';
 import { bootstrapMeanDifference } from '../../reports/stats.ts';
@@ -20,19 +20,6 @@ function metric(c: Comparison, id: string) {
   return m;
 }
 
-function regressedIds(c: Comparison): string[] {
-  return c.metrics.filter((m) => m.verdict === 'regressed').map((m) => m.id).sort();
-}
-
-function refusal(fn: () => unknown): PgscaleError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof PgscaleError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 test('A/A: two load tests from the same distributions show no regression in at least 19 of 20 pairs', () => {
   let clean = 0;
