@@ -9,7 +9,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { defaultPoolSize } from '../../bench/traffic/capacity.ts';
-import { datasetParams, prepareWorkload, trafficConnection } from '../../bench/traffic/dataset-run.ts';
+import { datasetParams, finishDatasetRun, prepareWorkload, trafficConnection } from '../../bench/traffic/dataset-run.ts';
+import { toolFingerprint } from '../../bench/environment.ts';
 import { latencyOf, runTraffic } from '../../bench/traffic/engine.ts';
 import { importWorkload, type WorkloadParams } from '../../bench/traffic/workload.ts';
 import { PgscaleError } from '../../db/errors.ts';
@@ -239,13 +240,24 @@ export const pooling: Scenario = {
     await prepareWorkload(ctx.target, ds.schema, (await importWorkload(PLATFORM_MIX)).prepare, params);
     const connectQuery = `SET search_path = ${quoteIdent(ds.schema)}, public; SET TimeZone = 'UTC'; SET application_name = 'pgscale traffic'`;
     const home = mkdtempSync(join(tmpdir(), 'pgscale-pgbouncer-'));
+    const startedAt = new Date();
     try {
       const pooler = ctx.traffic.poolerUrl ? userPooler(ctx.traffic.poolerUrl) : await startPgbouncer(binary!, { home, server: serverOf(ctx.target.config), connectQuery, poolSize: defaultPoolSize(), maxClientConn: 2 * POOLING_CLIENTS + 100, log: ctx.log });
+      let outcome: ScenarioOutcome;
       try {
-        return await measure(ctx, pooler, ds.schema, params);
+        outcome = await measure(ctx, pooler, ds.schema, params);
       } finally {
         await pooler.stop();
       }
+      // What it wrote, in the data set's record, like every load test.
+      const written = Object.fromEntries(outcome.variants.map((v) => [v.name, Math.round(v.queries[0]?.samples ?? 0)]));
+      const rec = await ctx.target.connect();
+      try {
+        await finishDatasetRun(rec, ds.schema, { params, startedAt, tool: `pgscale ${toolFingerprint().version} scenario pooling`, transactions: written });
+      } finally {
+        await rec.end();
+      }
+      return outcome;
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
