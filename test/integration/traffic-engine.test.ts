@@ -6,7 +6,7 @@
 import * as hdr from 'hdr-histogram-js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runTraffic } from '../../bench/traffic/engine.ts';
+import { type TrafficOptions, runTraffic } from '../../bench/traffic/engine.ts';
 import type { WorkloadSpec } from '../../bench/traffic/workload.ts';
 import { testClient, testTarget } from '../support/db.ts';
 
@@ -15,6 +15,12 @@ const PARAMS = { scale: 1, seed: 1, months: 12, enums: 'smallint' as const, vars
 
 function script(text: string, file = 'select.sql'): WorkloadSpec {
   return { kind: 'script', name: file, scripts: [{ file, weight: 1, text }] };
+}
+
+/** A run of `text` (the select-only script by default) on the test server. */
+async function traffic(opts: Omit<TrafficOptions, 'connection' | 'workload' | 'params'> & { text?: string; file?: string }) {
+  const { text = SELECT_ONLY, file, ...rest } = opts;
+  return runTraffic({ connection: (await testTarget()).config, workload: script(text, file), params: PARAMS, scriptVars: { scale: 1 }, ...rest });
 }
 
 // pgbench's select-only script, on a pgbench_accounts-like table the test makes.
@@ -42,7 +48,6 @@ test.after(async () => {
 });
 
 test('transactions scheduled into a 2 s lock show their wait from the intended start (no coordinated omission)', async () => {
-  const target = await testTarget();
   const locker = await testClient();
   const rate = 200;
   // The stall: an exclusive lock held for 2 s of the 10 s window, from 4 s in.
@@ -53,11 +58,7 @@ test('transactions scheduled into a 2 s lock show their wait from the intended s
     await new Promise((r) => setTimeout(r, 2000));
     await locker.query('COMMIT');
   })();
-  const run = await runTraffic({
-    connection: target.config,
-    workload: script(SELECT_ONLY),
-    params: PARAMS,
-    scriptVars: { scale: 1 },
+  const run = await traffic({
     clients: 16,
     threads: 1,
     rate,
@@ -96,13 +97,8 @@ function shareBelow(h: hdr.Histogram, us: number): number {
 }
 
 test('an open loop at a cheap query achieves its target rate within 3 %, and reports schedule lag', async () => {
-  const target = await testTarget();
   const rate = 400;
-  const run = await runTraffic({
-    connection: target.config,
-    workload: script(SELECT_ONLY),
-    params: PARAMS,
-    scriptVars: { scale: 1 },
+  const run = await traffic({
     clients: 8,
     threads: 2,
     rate,
@@ -121,12 +117,7 @@ test('an open loop at a cheap query achieves its target rate within 3 %, and rep
 });
 
 test('Poisson arrivals are seeded: what was offered was achieved, and the offer is near the target', async () => {
-  const target = await testTarget();
-  const run = await runTraffic({
-    connection: target.config,
-    workload: script(SELECT_ONLY),
-    params: PARAMS,
-    scriptVars: { scale: 1 },
+  const run = await traffic({
     clients: 8,
     threads: 2,
     rate: 300,
@@ -141,7 +132,6 @@ test('Poisson arrivals are seeded: what was offered was achieved, and the offer 
 });
 
 test('a closed loop runs a multi-statement pgbench script with \\set arithmetic and \\sleep on every client', async () => {
-  const target = await testTarget();
   const text = [
     '\\set aid random(1, 10000)',
     '\\set delta random(-5000, 5000)',
@@ -153,11 +143,9 @@ test('a closed loop runs a multi-statement pgbench script with \\set arithmetic 
     'END;',
     '\\sleep 1 ms',
   ].join('\n');
-  const run = await runTraffic({
-    connection: target.config,
-    workload: script(text, 'tpcb-ish.sql'),
-    params: PARAMS,
-    scriptVars: { scale: 1 },
+  const run = await traffic({
+    text,
+    file: 'tpcb-ish.sql',
     clients: 4,
     threads: 2,
     durationSeconds: 2,
@@ -173,11 +161,9 @@ test('a closed loop runs a multi-statement pgbench script with \\set arithmetic 
 });
 
 test('statement errors are counted per SQLSTATE and do not stop the run', async () => {
-  const target = await testTarget();
-  const run = await runTraffic({
-    connection: target.config,
-    workload: script('\\set x random(0, 1)\nSELECT 1 / :x;\n', 'div.sql'),
-    params: PARAMS,
+  const run = await traffic({
+    text: '\\set x random(0, 1)\nSELECT 1 / :x;\n',
+    file: 'div.sql',
     clients: 2,
     threads: 1,
     durationSeconds: 1,
