@@ -43,6 +43,8 @@ async function backendMemory(admin: pg.Client): Promise<{ backends: number; pssB
   let read = 0;
   for (const { pid } of r.rows) {
     try {
+      // A pid of a server on another machine may name some other process here.
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres')) continue;
       const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
       if (m) {
         total += Number(m[1]) * 1024;
