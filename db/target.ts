@@ -81,8 +81,32 @@ export interface Target {
   close(): Promise<void>;
 }
 
+/**
+ * A connection config with `-c NAME=VALUE` startup options added (replacing the same
+ * names): into the URL's `options` parameter when it has one (node-postgres lets the URL
+ * win over `options`), else into `options`.
+ */
+export function withStartupOptions(config: pg.ClientConfig, settings: Record<string, string>): pg.ClientConfig {
+  const url = config.connectionString ? new URL(config.connectionString) : undefined;
+  const fromUrl = url?.searchParams.get('options');
+  const current = (fromUrl ?? config.options ?? '').trim();
+  const names = Object.keys(settings).map((k) => k.toLowerCase());
+  // Drop earlier settings of the same names: `-c name=value` or `--name=value`.
+  const kept = current
+    .split(/\s+(?=-c\s|--)/)
+    .filter((part) => part && !names.includes(/^(?:-c\s*|--)([^=\s]+)=/.exec(part)?.[1]?.toLowerCase() ?? ''));
+  const options = [...kept, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
+  if (url && fromUrl !== null) {
+    url.searchParams.set('options', options);
+    return { ...config, connectionString: url.toString() };
+  }
+  return { ...config, options };
+}
+
 function makeTarget(kind: TargetKind, describe: string, config: pg.ClientConfig, settings: Record<string, string>, close: () => Promise<void>): Target {
-  const full: pg.ClientConfig = { application_name: 'pgscale', connectionTimeoutMillis: 15_000, ...config };
+  // pgscale's sessions run in UTC whatever the server's or database's time zone: the data,
+  // its partition bounds and every month a scenario reasons in are UTC months.
+  const full: pg.ClientConfig = withStartupOptions({ application_name: 'pgscale', connectionTimeoutMillis: 15_000, ...config }, { TimeZone: 'UTC' });
   return {
     kind,
     describe,

@@ -7,15 +7,15 @@
 import type pg from 'pg';
 import { quoteIdent } from '../../db/quote.ts';
 import { recordTrafficWrite, trafficClock } from '../../db/schema.ts';
-import type { Target } from '../../db/target.ts';
+import { type Target, withStartupOptions } from '../../db/target.ts';
 import { monthStartMs } from '../../generators/calendar.ts';
 import type { Traffic } from '../../reports/schema.ts';
 import type { Db, WorkloadModule, WorkloadParams } from './workload.ts';
 
 /** Connections of a load test: pgscale's application_name, UTC, and the data set first on the search_path. */
 export function trafficConnection(target: Target, schema?: string): pg.ClientConfig {
-  const options = ['-c TimeZone=UTC', ...(schema ? [`-c search_path=${quoteIdent(schema)},public`] : [])].join(' ');
-  return { ...target.config, application_name: 'pgscale traffic', options };
+  const config = withStartupOptions(target.config, { TimeZone: 'UTC', ...(schema ? { search_path: `${quoteIdent(schema)},public` } : {}) });
+  return { ...config, application_name: 'pgscale traffic' };
 }
 
 /** The workload's parameters on a data set: its clock continues from the data set's end or its last traffic run. */

@@ -113,7 +113,8 @@ CREATE TABLE analytics_events (
 
 CREATE TABLE analytics_events_default PARTITION OF analytics_events DEFAULT;
 
--- seed-schema.md: creates a month's partition of a table partitioned by created_at.
+-- The design's create_monthly_partition(): creates a month's partition (its UTC month) of a
+-- table partitioned by created_at.
 CREATE FUNCTION create_monthly_partition(table_name TEXT, partition_date DATE)
 RETURNS TEXT LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -121,8 +122,11 @@ DECLARE
   end_date   DATE := (date_trunc('month', partition_date) + interval '1 month')::date;
   part_name  TEXT := table_name || '_' || to_char(start_date, 'YYYY_MM');
 BEGIN
+  -- Bounds are UTC month starts written as explicit UTC literals, so a session in another
+  -- time zone (a server or database default) cannot shift them.
   EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I PARTITION OF %I.%I FOR VALUES FROM (%L) TO (%L)',
-                 {{schema_lit}}, part_name, {{schema_lit}}, table_name, start_date, end_date);
+                 {{schema_lit}}, part_name, {{schema_lit}}, table_name,
+                 to_char(start_date, 'YYYY-MM-DD') || ' 00:00:00+00', to_char(end_date, 'YYYY-MM-DD') || ' 00:00:00+00');
   RETURN part_name;
 END
 $fn$;

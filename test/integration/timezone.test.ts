@@ -1,0 +1,79 @@
+/**
+ * A server whose default time zone is not UTC: pgscale's sessions run in UTC, partition
+ * bounds are UTC month starts, nothing lands in the DEFAULT partitions, and the data is
+ * the same as in a UTC database.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { load } from '../../db/load.ts';
+import { openTarget, type Target } from '../../db/target.ts';
+import { checksums } from '../support/data.ts';
+import { dropSchema, testClient, testTarget, testUrl, uniqueSchema } from '../support/db.ts';
+
+const DATA = { scale: 20_000, seed: 4, months: 3 };
+const DATABASE = `t_tz_${process.pid}`;
+const inZone = uniqueSchema('tz');
+const inUtc = uniqueSchema('utc');
+let zoned: Target | undefined;
+
+test.before(async () => {
+  const c = await testClient();
+  try {
+    await c.query(`CREATE DATABASE ${DATABASE}`);
+    await c.query(`ALTER DATABASE ${DATABASE} SET timezone = 'America/New_York'`);
+  } finally {
+    await c.end();
+  }
+  const url = new URL(await testUrl());
+  url.pathname = `/${DATABASE}`;
+  zoned = await openTarget({ kind: 'url', url: url.toString(), source: 'test' });
+});
+
+test.after(async () => {
+  await dropSchema(inUtc);
+  const c = await testClient();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  } finally {
+    await c.end();
+  }
+});
+
+test('a load into a New York database lands every row in its UTC month, as in a UTC database', async () => {
+  await load(zoned!, { schema: inZone, data: DATA, enums: 'smallint', jobs: 2, fresh: false });
+  await load(await testTarget(), { schema: inUtc, data: DATA, enums: 'smallint', jobs: 2, fresh: false });
+  const z = await zoned!.connect();
+  const u = await testClient();
+  try {
+    // The database's own default is untouched; pgscale's session is UTC.
+    const zone = await z.query<{ db: string; session: string }>(
+      `SELECT (SELECT split_part(cfg, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) cfg WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND cfg ILIKE 'timezone=%') AS db, current_setting('TimeZone') AS session`,
+    );
+    assert.equal(zone.rows[0], { db: 'America/New_York', session: 'UTC' });
+    for (const table of ['message_history', 'analytics_events']) {
+      const d = await z.query<{ n: string }>(`SELECT count(*) AS n FROM ${inZone}.${table}_default`);
+      assert.is(Number(d.rows[0].n), 0, `${table}_default is empty`);
+    }
+    // Bounds read back in a New York session are still UTC month starts.
+    await z.query(`SET TimeZone = 'America/New_York'`);
+    const bounds = await z.query<{ lo: string; hi: string }>(
+      `SELECT ((regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\) TO \\(''([^'']+)''\\)'))[1]::timestamptz AT TIME ZONE 'UTC')::text AS lo,
+              ((regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\) TO \\(''([^'']+)''\\)'))[2]::timestamptz AT TIME ZONE 'UTC')::text AS hi
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = '${inZone}.message_history'::regclass AND c.relname <> 'message_history_default'`,
+    );
+    assert.ok(bounds.rows.length >= 3, `${bounds.rows.length} monthly partitions`);
+    for (const b of bounds.rows) {
+      const lo = new Date(`${String(b.lo).replace(' ', 'T')}Z`);
+      assert.is(lo.getUTCDate(), 1, `partition starts on the 1st (UTC): ${b.lo}`);
+      assert.is(lo.getUTCHours(), 0, `partition starts at 00:00 UTC: ${b.lo}`);
+    }
+    await z.query(`SET TimeZone = 'UTC'`);
+    assert.equal(await checksums(z, inZone), await checksums(u, inUtc), 'the same rows as in a UTC database');
+  } finally {
+    await z.end();
+    await u.end();
+  }
+});
+
+test.run();
