@@ -48,6 +48,8 @@ export interface EnvironmentFingerprint {
   node: string;
   target: Target['kind'];
   server: string;
+  /** The zone the server's sessions get by default (the database's setting, else the server's); pgscale's own run in UTC. */
+  serverTimeZone?: string;
   cacheState?: string;
 }
 
@@ -76,11 +78,33 @@ export async function postgresFingerprint(client: pg.Client): Promise<Environmen
 }
 
 /**
+ * The time zone a session gets when it does not ask: the database's own setting, else
+ * the server's configuration file (readable by superusers and pg_read_all_settings),
+ * else the value before pgscale's connection asked for UTC when that is all there is.
+ */
+export async function serverTimeZone(client: pg.Client): Promise<string | undefined> {
+  const db = await client.query<{ zone: string | null }>(
+    `SELECT (SELECT split_part(cfg, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) cfg
+              WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND s.setrole = 0 AND lower(split_part(cfg, '=', 1)) = 'timezone') AS zone`,
+  );
+  if (db.rows[0].zone) return db.rows[0].zone;
+  try {
+    const file = await client.query<{ setting: string }>(`SELECT setting FROM pg_file_settings WHERE lower(name) = 'timezone' AND applied ORDER BY seqno DESC LIMIT 1`);
+    if (file.rows[0]) return file.rows[0].setting;
+  } catch {
+    // pg_file_settings is for superusers and pg_read_all_settings: not knowable here.
+  }
+  return undefined;
+}
+
+/**
  * The whole fingerprint: server, machine (the one running pgscale: for a remote
  * `--database-url` server, CPU and memory are the client's), Node and target.
  */
 export async function environmentFingerprint(client: pg.Client, target: Pick<Target, 'kind' | 'describe'>, cacheState?: string): Promise<EnvironmentFingerprint> {
   const cpuList = cpus();
+  const zone = await serverTimeZone(client);
   return {
     postgres: await postgresFingerprint(client),
     cpu: cpuList[0]?.model?.trim() || 'unknown',
@@ -90,6 +114,7 @@ export async function environmentFingerprint(client: pg.Client, target: Pick<Tar
     node: process.version,
     target: target.kind,
     server: redactSecrets(target.describe),
+    ...(zone ? { serverTimeZone: zone } : {}),
     ...(cacheState ? { cacheState } : {}),
   };
 }

@@ -80,6 +80,9 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
   if (nodeMajor(be.node) !== nodeMajor(ce.node)) warnings.push(differ('Node.js major version', be.node, ce.node));
   // Embedded servers may get another port each run: a different server only warns.
   if (be.server && ce.server && be.server !== ce.server) warnings.push(differ('server', be.server, ce.server));
+  // pgscale's sessions run in UTC, so the data and its months are the same; the server's
+  // other sessions (and anything reading its logs) are not.
+  if (be.serverTimeZone && ce.serverTimeZone && be.serverTimeZone !== ce.serverTimeZone) warnings.push(differ('server time zone', be.serverTimeZone, ce.serverTimeZone));
   if (be.cacheState && ce.cacheState && be.cacheState !== ce.cacheState) problems.push(differ('cache state', be.cacheState, ce.cacheState));
 
   const keys = new Set([...Object.keys(be.postgres.settings), ...Object.keys(ce.postgres.settings)]);

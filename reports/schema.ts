@@ -193,6 +193,8 @@ export const Environment = z.object({
   target: z.enum(['embedded', 'url', 'container']),
   /** Where the data lived: host:port/db, never a password. */
   server: z.string().optional(),
+  /** The zone the server's sessions get by default (pgscale's own run in UTC). */
+  serverTimeZone: z.string().optional(),
   cacheState: z.string().optional(),
 });
 export type Environment = z.infer<typeof Environment>;

@@ -5,7 +5,11 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { environmentFingerprint } from '../../bench/environment.ts';
+import type pg from 'pg';
 import { load } from '../../db/load.ts';
+import { quoteIdent } from '../../db/quote.ts';
+import { fill, namedStatements, readSql, statement } from '../../scenarios/sql.ts';
 import { openTarget, type Target } from '../../db/target.ts';
 import { checksums } from '../support/data.ts';
 import { dropSchema, testClient, testTarget, testUrl, uniqueSchema } from '../support/db.ts';
@@ -50,6 +54,7 @@ test('a load into a New York database lands every row in its UTC month, as in a 
       `SELECT (SELECT split_part(cfg, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) cfg WHERE s.setdatabase = (SELECT oid FROM pg_database WHERE datname = current_database()) AND cfg ILIKE 'timezone=%') AS db, current_setting('TimeZone') AS session`,
     );
     assert.equal(zone.rows[0], { db: 'America/New_York', session: 'UTC' });
+    assert.is((await environmentFingerprint(z, zoned!)).serverTimeZone, 'America/New_York', 'the results record the server\'s zone');
     for (const table of ['message_history', 'analytics_events']) {
       const d = await z.query<{ n: string }>(`SELECT count(*) AS n FROM ${inZone}.${table}_default`);
       assert.is(Number(d.rows[0].n), 0, `${table}_default is empty`);
@@ -70,6 +75,30 @@ test('a load into a New York database lands every row in its UTC month, as in a 
     }
     await z.query(`SET TimeZone = 'UTC'`);
     assert.equal(await checksums(z, inZone), await checksums(u, inUtc), 'the same rows as in a UTC database');
+  } finally {
+    await z.end();
+    await u.end();
+  }
+});
+
+test("time-index's ranges (start, ends, rows in each) are the same in both zones", async () => {
+  // time-index's own statements, run on each data set in a pgscale session.
+  const sql = namedStatements(readSql(new URL('../../scenarios/time-index/index.ts', import.meta.url).href, 'setup.sql'));
+  const ranges = async (c: pg.Client, schema: string) => {
+    const start = (await c.query<{ start: Date }>(fill(statement(sql, 'range-start'), { src: quoteIdent(schema) }))).rows[0].start.toISOString();
+    const ends = (await c.query<Record<string, Date>>(statement(sql, 'range-ends'), [start])).rows[0];
+    const rows: Record<string, number> = {};
+    for (const [sel, end] of Object.entries(ends)) {
+      rows[sel] = Number((await c.query<{ n: string }>(fill(statement(sql, 'rows-in-range'), { src: quoteIdent(schema) }), [start, end])).rows[0].n);
+    }
+    return { start, ends: Object.fromEntries(Object.entries(ends).map(([k, v]) => [k, v.toISOString()])), rows };
+  };
+  const z = await zoned!.connect();
+  const u = await testClient();
+  try {
+    const inNewYork = await ranges(z, inZone);
+    assert.ok(inNewYork.rows.month > 0, 'the month range holds rows');
+    assert.equal(inNewYork, await ranges(u, inUtc));
   } finally {
     await z.end();
     await u.end();

@@ -189,6 +189,16 @@ test('a different scenario set is judged on the scenarios both runs have, and th
   assert.is(c.counts.regressed, 0);
 });
 
+test('a server in another time zone is compared, with a warning naming both zones', () => {
+  const base = syntheticResults();
+  const cur = structuredClone(base);
+  base.environment.serverTimeZone = 'UTC';
+  cur.environment.serverTimeZone = 'America/New_York';
+  const c = compareResults(base, cur);
+  assert.ok(c.warnings.some((w) => w === 'server time zone differs (baseline UTC, current America/New_York)'), c.warnings.join('\n'));
+  assert.is(c.counts.regressed, 0);
+});
+
 test('a different Postgres major version, target or CPU count is refused', () => {
   const base = syntheticResults();
   const cur = structuredClone(base);
