@@ -242,7 +242,7 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
     if (schema) await prepareWorkload(target, schema, plan.prepare, params);
     const environment = await environmentFingerprint(admin, target);
     const startedAt = new Date();
-    if (plan.capacityStepSeconds !== undefined) return await searchOnTarget(admin, target, flags, plan, { schema, params, scriptVars, connection, environment, startedAt, signal });
+    if (plan.capacityStepSeconds !== undefined) return await searchOnTarget(admin, flags, plan, { schema, params, scriptVars, connection, environment, startedAt, signal });
     const describeMode = plan.mode === 'closed' ? `closed loop, ${plan.clients} clients` : plan.stages ? `open loop, stages ${flags.stages} (${flags.arrivals}), at most ${plan.clients} connections` : `open loop, ${plan.rate} tx/s (${flags.arrivals}), at most ${plan.clients} connections`;
     log(`traffic: ${describeMode}, ${plan.threads} thread(s), ${plan.warmupSeconds} s warm-up + ${plan.durationSeconds} s`);
     const run = await runTraffic({
@@ -297,7 +297,6 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
 /** `--find-capacity`: the capacity search instead of one run; its results are a `capacity` scenario. */
 async function searchOnTarget(
   admin: pg.Client,
-  target: Target,
   flags: TrafficFlags,
   plan: Plan,
   run: { schema?: string; params: WorkloadParams; scriptVars: Record<string, number | string>; connection: pg.ClientConfig; environment: Results['environment']; startedAt: Date; signal: AbortSignal },

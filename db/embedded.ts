@@ -113,7 +113,8 @@ function ensureTraversable(dir: string, log: (line: string) => void): void {
   if (changed.length) log(`embedded: made ${changed.join(', ')} traversable (o+x) so the postgres user can reach its data`);
 }
 
-function postgresIds(): { uid: number; gid: number } | undefined {
+/** The uid and gid of the `postgres` user, when it exists (servers refuse to run as root). */
+export function postgresIds(): { uid: number; gid: number } | undefined {
   try {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
     const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());

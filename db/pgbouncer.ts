@@ -11,6 +11,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSyn
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { postgresIds } from './embedded.ts';
 import { PgscaleError } from './errors.ts';
 
 export interface Pooler {
@@ -44,14 +45,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-function postgresIds(): { uid: number; gid: number } | undefined {
-  try {
-    return { uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()) };
-  } catch {
-    return undefined;
-  }
 }
 
 /** A userlist.txt line: PgBouncer does SCRAM with both sides from a plain-text password. */

@@ -16,7 +16,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { Rng } from '../../generators/rng.ts';
 import { ScriptSession, parseScript } from './pgbench-script.ts';
-import { Field, type MainMessage, RECORD_FIELDS, type WorkerConfig, type WorkerMessage } from './protocol.ts';
+import { type MainMessage, RECORD_FIELDS, type WorkerConfig, type WorkerMessage } from './protocol.ts';
 import { Arrivals, RateProfile } from './schedule.ts';
 import type { Db, Transaction, TxContext, WorkloadModule } from './workload.ts';
 import { importWorkload } from './workload.ts';

@@ -7,11 +7,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
+import pg from 'pg';
 import { defaultPoolSize } from '../../bench/traffic/capacity.ts';
 import { datasetParams, finishDatasetRun, prepareWorkload, trafficConnection } from '../../bench/traffic/dataset-run.ts';
 import { toolFingerprint } from '../../bench/environment.ts';
-import { latencyOf, runTraffic } from '../../bench/traffic/engine.ts';
+import { runTraffic } from '../../bench/traffic/engine.ts';
 import { importWorkload, type WorkloadParams } from '../../bench/traffic/workload.ts';
 import { PgscaleError } from '../../db/errors.ts';
 import { findPgbouncer, type Pooler, startPgbouncer } from '../../db/pgbouncer.ts';
@@ -59,11 +59,10 @@ async function backendMemory(admin: pg.Client): Promise<{ backends: number; pssB
 
 /** Median time to connect, run SELECT 1 and disconnect, over `n` tries. */
 async function connectCost(config: pg.ClientConfig, n: number): Promise<number> {
-  const { default: pgModule } = await import('pg');
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const c = new pgModule.Client(config);
+    const c = new pg.Client(config);
     await c.connect();
     await c.query('SELECT 1');
     await c.end();
