@@ -18,6 +18,7 @@ import { type ConnectionFlags, common, connectionOptions, parseInteger } from '.
 import { info, printJson } from './output.ts';
 import { loadProgress } from './progress.ts';
 import { withTarget } from './session.ts';
+import { DEFAULT_ROUNDS, runPaired } from './paired-run.ts';
 
 /** Default data scale of `pgscale run`: the three scenarios finish in a few minutes on 2 cores. */
 export const DEFAULT_RUN_SCALE = '300k';
@@ -31,6 +32,8 @@ export interface RunFlags extends ConnectionFlags {
   schemaPrefix: string;
   queryMs: number;
   poolerUrl?: string;
+  baselineRef?: string;
+  rounds: number;
 }
 
 export function register(program: Command): void {
@@ -45,6 +48,8 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for results.json, report.md and report.html (default: out/<timestamp>)')
     .option('--schema-prefix <name>', 'first part of the schemas the run creates and reuses (pgscale_<scale>_<seed>_<style>)', 'pgscale')
     .option('--pooler-url <url>', 'scenario pooling: a PgBouncer you run (default: start Debian\'s pgbouncer for the target)')
+    .option('--baseline-ref <ref>', 'paired A/B run: also run the commit REF (checked out and installed beside this one), alternating with this build, and judge the differences (DIR/paired.json, DIR/compare.md)')
+    .addOption(new Option('--rounds <n>', 'rounds of a paired run (--baseline-ref): each runs every scenario once per build').default(DEFAULT_ROUNDS).argParser(parseInteger('--rounds', 1, 100)))
     .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)));
   connectionOptions(cmd).action(async (names: string[], flags: RunFlags) => {
       // Usage errors first: before any server is started.
@@ -63,6 +68,16 @@ export function register(program: Command): void {
         if (e.type === 'phase' && e.phase === 'done') progress?.stop();
       };
       const t0 = performance.now();
+      if (flags.baselineRef !== undefined) {
+        const baselineRef = flags.baselineRef;
+        const interrupt = new AbortController();
+        const { paired, files } = await withTarget(flags, (target) => runPaired(target, { flags: { ...flags, baselineRef }, scenarios, out, log: (line) => info(flags, line), signal: interrupt.signal }), interrupt);
+        const errored = paired.rounds.flatMap((r) => [...r.baseline.scenarios, ...r.current.scenarios]).filter((s) => s.status === 'errored');
+        if (flags.json) printJson({ out, files, seconds: (performance.now() - t0) / 1000, rounds: paired.rounds.length, baseline: paired.baseline, current: paired.current });
+        else info(flags, `results: ${files.join(', ')}\ngate: pgscale compare ${join(out, 'paired.json')}`);
+        if (errored.length > 0) process.exitCode = 1;
+        return;
+      }
       const results = await withTarget(flags, async (target) => {
         info(flags, `run: ${scenarios.map((s) => s.name).join(', ')} at scale ${flags.scale.toLocaleString('en-US')}, seed ${flags.seed} → ${out}`);
         try {

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'DOCKER' // no Docker engine for --target container
   | 'EMBEDDED' // the embedded server could not start
   | 'INTERRUPTED'
+  | 'BASELINE' // the baseline build of a paired run could not be made or run
   | 'INTERNAL';
 
 export class PgscaleError extends Error {
@@ -34,8 +35,9 @@ export class PgscaleError extends Error {
     this.cause = opts.cause;
   }
 
-  /** Exit code the CLI uses for this error: 2 for bad usage or input, 1 otherwise. */
+  /** Exit code the CLI uses for this error: 2 for bad usage or input, 130 when interrupted, 1 otherwise. */
   get exitCode(): number {
+    if (this.code === 'INTERRUPTED') return 130;
     return this.code === 'USAGE' || this.code === 'UNUSABLE_INPUT' ? 2 : 1;
   }
 }

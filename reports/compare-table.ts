@@ -4,6 +4,7 @@
  * first, then the change points found in the history.
  */
 import type { Comparison, MetricComparison, Verdict } from './compare.ts';
+import type { PairedComparison } from './compare-paired.ts';
 import { formatChange, formatConfidence, formatP, formatValue, mdCell, metricTitle } from './format.ts';
 
 const ORDER: Record<Verdict, number> = { regressed: 0, inconclusive: 1, improved: 2, unchanged: 3 };
@@ -25,7 +26,10 @@ export function comparisonHeadline(c: Comparison): string {
   const n = c.counts;
   const verdict = c.regressed ? `**Regression**: ${n.regressed} metric${n.regressed === 1 ? '' : 's'} regressed` : '**No regression**';
   const shift = c.latencyShift ? `; run-wide latency shift ${formatChange(c.latencyShift.change)} over ${c.latencyShift.metrics} queries, taken out before judging each` : '';
-  return `${verdict} (${n.improved} improved, ${n.unchanged} unchanged, ${n.inconclusive} inconclusive${shift}) — baseline ${c.baseline.gitSha.slice(0, 10)}, current ${c.current.gitSha.slice(0, 10)}`;
+  const paired = (c as Partial<PairedComparison>).paired;
+  const noise = paired ? Object.entries(paired.noise).map(([kind, n]) => `${kind} σ ${(n.sigma * 100).toFixed(1)} % per round`).join(', ') : '';
+  const mode = paired ? `; paired over ${paired.rounds} rounds, ${paired.tested} metrics on paired differences${noise ? ` (${noise})` : ''}` : '';
+  return `${verdict} (${n.improved} improved, ${n.unchanged} unchanged, ${n.inconclusive} inconclusive${shift}${mode}) — baseline ${c.baseline.gitSha.slice(0, 10)}, current ${c.current.gitSha.slice(0, 10)}`;
 }
 
 /** The full comparison as Markdown. */

@@ -41,7 +41,7 @@ export const VERDICTS: readonly Verdict[] = ['regressed', 'inconclusive', 'impro
  * with (the schedule's, not the database's); `not-comparable`: a load test's throughput
  * at a different offered load, or while the client was the limit.
  */
-export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational' | 'run-shift' | 'offered-load' | 'not-comparable' | 'interval';
+export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational' | 'run-shift' | 'offered-load' | 'not-comparable' | 'interval' | 'paired';
 
 export interface MetricComparison extends Pick<Metric, 'id' | 'scenario' | 'variant' | 'kind' | 'label' | 'unit' | 'direction' | 'gated'> {
   baseline?: number;

@@ -288,3 +288,73 @@ export function pettitt(xs: readonly number[]): ChangePoint | undefined {
   const pValue = Math.min(1, 2 * Math.exp((-6 * best * best) / (n * n * n + n * n)));
   return { index: bestIndex, pValue };
 }
+
+/** Digamma ψ(x), x > 0: recurrence up to x ≥ 6, then the asymptotic series. */
+export function digamma(x: number): number {
+  let acc = 0;
+  while (x < 6) {
+    acc -= 1 / x;
+    x += 1;
+  }
+  const f = 1 / (x * x);
+  return acc + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
+}
+
+/** Trigamma ψ′(x), x > 0: recurrence up to x ≥ 6, then the asymptotic series. */
+export function trigamma(x: number): number {
+  let acc = 0;
+  while (x < 6) {
+    acc += 1 / (x * x);
+    x += 1;
+  }
+  const f = 1 / (x * x);
+  return acc + 1 / x + f / 2 + (f / x) * (1 / 6 - f * (1 / 30 - f * (1 / 42 - f / 30)));
+}
+
+/** Tetragamma ψ″(x), x > 0: recurrence up to x ≥ 6, then the asymptotic series. */
+export function tetragamma(x: number): number {
+  let acc = 0;
+  while (x < 6) {
+    acc -= 2 / (x * x * x);
+    x += 1;
+  }
+  const f = 1 / (x * x);
+  return acc - f * (1 + 1 / x + f * (0.5 - f * (1 / 6 - f * (1 / 6 - f * (3 / 10 - (5 / 6) * f)))));
+}
+
+/** The y with trigamma(y) = x (x > 0), by limma's Newton iteration (Smyth 2004). */
+export function trigammaInverse(x: number): number {
+  if (x > 1e7) return 1 / Math.sqrt(x);
+  if (x < 1e-6) return 1 / x;
+  let y = 0.5 + 1 / x;
+  for (let i = 0; i < 50; i++) {
+    const tri = trigamma(y);
+    const dif = (tri * (1 - tri / x)) / tetragamma(y);
+    y += dif;
+    if (-dif / y < 1e-8) break;
+  }
+  return y;
+}
+
+export interface VariancePrior {
+  /** Prior variance s0². */
+  s2: number;
+  /** Prior degrees of freedom d0 (Infinity: the variances are all alike). */
+  df: number;
+}
+
+/**
+ * Empirical Bayes prior for many sample variances, each with `df` degrees of freedom
+ * (limma's fitFDist, Smyth 2004, by moments of log s²): how large a variance is typical,
+ * and how much the metrics' own variances scatter around it. Zero variances are left out.
+ */
+export function fitVariancePrior(variances: readonly number[], df: number): VariancePrior | undefined {
+  const logs = variances.filter((v) => v > 0 && Number.isFinite(v)).map(Math.log);
+  if (logs.length < 3 || df <= 0) return undefined;
+  const e = logs.map((z) => z - digamma(df / 2) + Math.log(df / 2));
+  const mean = e.reduce((s, x) => s + x, 0) / e.length;
+  const spread = e.reduce((s, x) => s + (x - mean) ** 2, 0) / (e.length - 1) - trigamma(df / 2);
+  if (spread <= 0) return { s2: Math.exp(mean), df: Infinity };
+  const d0 = 2 * trigammaInverse(spread);
+  return { s2: Math.exp(mean + digamma(d0 / 2) - Math.log(d0 / 2)), df: d0 };
+}

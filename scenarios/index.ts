@@ -87,6 +87,8 @@ export interface Scenario {
   claim: string;
   /** Variant names, in result order. */
   variants: readonly string[];
+  /** The data sets it measures, by enum style (a paired run loads them before its first round). */
+  datasets?: readonly EnumStyle[];
   run(ctx: ScenarioContext): Promise<ScenarioOutcome>;
 }
 

@@ -233,6 +233,7 @@ export const enumStorage: Scenario = {
   hypothesis: 'Storing the five enum fields of auto_tasks as SMALLINT codes instead of VARCHAR names makes rows and indexes smaller with no loss in query speed; the saving is smaller than the design expects because short strings are cheap in Postgres.',
   claim: 'With 5 enum fields, VARCHAR costs ~50 bytes a row against 10 for SMALLINT: "40 bytes per row = 40 GB per billion rows".',
   variants: ENUM_STYLES,
+  datasets: ENUM_STYLES,
   async run(ctx: ScenarioContext): Promise<ScenarioOutcome> {
     const variants: VariantResult[] = [];
     const measures = new Map<EnumStyle, StyleMeasure>();

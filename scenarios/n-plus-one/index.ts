@@ -135,6 +135,7 @@ export const nPlusOne: Scenario = {
   hypothesis: 'N+1 costs one round trip per session, so its time grows with the session count and the network delay while a single JOIN or aggregate stays flat; on loopback the difference is small and misleading.',
   claim: 'Bad (N+1): SELECT * FROM user_sessions WHERE user_id = $1, then one SELECT * FROM message_history WHERE session_id = $1 per session. Good: one LEFT JOIN ordered by s.created_at DESC, m.message_index.',
   variants: VARIANTS,
+  datasets: ['smallint'],
   async run(ctx: ScenarioContext): Promise<ScenarioOutcome> {
     const setup = { scenario: NAME, variant: 'setup' };
     const ds = await inVariant(setup, 'load', () => ctx.dataset('smallint'));

@@ -178,6 +178,7 @@ export const timeIndex: Scenario = {
   hypothesis: 'On append-only, time-ordered messages a BRIN index on created_at is orders of magnitude smaller and cheaper to build and maintain than a B-tree while range queries stay nearly as fast; once physical order no longer follows time, BRIN degrades towards a full scan of the partition.',
   claim: 'CREATE INDEX idx_messages_created_brin ON message_history USING BRIN (created_at) — the design chooses BRIN for the time column of its largest, monthly-partitioned table.',
   variants: ORDERINGS.flatMap((o) => KINDS.map((k) => variantName(k, o))),
+  datasets: ['smallint'],
   async run(ctx: ScenarioContext): Promise<ScenarioOutcome> {
     const ds = await inVariant({ scenario: NAME, variant: 'setup' }, 'load', () => ctx.dataset('smallint'));
     const totalRows = ds.summary.rows.message_history ?? 0;
