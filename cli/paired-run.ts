@@ -34,6 +34,18 @@ export interface PairedOptions {
   out: string;
   log: (line: string) => void;
   signal?: AbortSignal;
+  /**
+   * Called before and after each arm's run of a scenario: where the gate's power bench
+   * and its tests plant a regression into one arm (drop an index, start a CPU hog).
+   */
+  around?: { before?(step: ArmStep): Promise<void>; after?(step: ArmStep): Promise<void> };
+}
+
+/** One arm's run of one scenario in one round. */
+export interface ArmStep {
+  round: number;
+  scenario: string;
+  arm: Arm;
 }
 
 /** The flags a child `pgscale run` gets: the data, the budget and the same server. */
@@ -134,7 +146,14 @@ export async function runPaired(target: Target, opts: PairedOptions): Promise<{ 
         for (const arm of arms) {
           const t0 = performance.now();
           const dir = join(out, 'rounds', String(r), arm, s.name);
-          const result = await runChild(entry[arm], childArgs(flags, s.name, dir, prefix[arm]), env, dir, opts.signal);
+          const step = { round: r, scenario: s.name, arm };
+          await opts.around?.before?.(step);
+          let result: Results;
+          try {
+            result = await runChild(entry[arm], childArgs(flags, s.name, dir, prefix[arm]), env, dir, opts.signal);
+          } finally {
+            await opts.around?.after?.(step);
+          }
           parts[arm].push(result);
           const status = result.scenarios.map((x) => x.status).join(',');
           log(`round ${r}/${flags.rounds} · ${s.name} · ${arm.padEnd(8)} ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s  ${status}`);
