@@ -16,7 +16,8 @@ export function register(program: Command): void {
     .addOption(common.enums())
     .addOption(common.jobs())
     .addOption(common.schema())
-    .option('--fresh', 'drop the schema (only if pgscale created it) and load anew');
+    .option('--fresh', 'drop the schema (only if pgscale created it) and load anew')
+    .option('--no-wait', 'when another pgscale process is loading the schema, exit 1 at once instead of waiting for it');
   connectionOptions(cmd).action(async (flags: LoadFlags) => {
       const summary = await withTarget(flags, async (target) => {
         info(flags, `load: scale ${flags.scale} messages, seed ${flags.seed}, ${flags.months} months, enums ${flags.enums}, ${flags.jobs} jobs → schema ${flags.schema}`);
@@ -28,6 +29,7 @@ export function register(program: Command): void {
             enums: flags.enums,
             jobs: flags.jobs,
             fresh: !!flags.fresh,
+            wait: flags.wait !== false,
             onEvent: progress.onEvent,
           });
         } finally {

@@ -81,4 +81,6 @@ export interface LoadFlags extends ConnectionFlags {
   jobs: number;
   schema: string;
   fresh?: boolean;
+  /** False with --no-wait. */
+  wait?: boolean;
 }

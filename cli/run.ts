@@ -60,6 +60,8 @@ export function register(program: Command): void {
       let progress: ReturnType<typeof loadProgress> | undefined;
       // One progress display per data set loaded.
       const onLoadEvent = (e: LoadEvent) => {
+        // Before a load's plan (waiting for another process's load) there is no progress display yet.
+        if (e.type === 'note' && !progress) info(flags, `load: ${e.message}`);
         if (e.type === 'plan') {
           progress?.stop();
           progress = loadProgress(flags);

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'DOCKER' // no Docker engine for --target container
   | 'EMBEDDED' // the embedded server could not start
   | 'INTERRUPTED'
+  | 'BUSY' // another process owns the data set
   | 'BASELINE' // the baseline build of a paired run could not be made or run
   | 'INTERNAL';
 

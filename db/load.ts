@@ -20,6 +20,7 @@ import {
 import { loadChunk } from './copy.ts';
 import { totalRelationBytes } from './relation-size.ts';
 import { runWorkers } from './workers.ts';
+import { lockDataset, nameSession } from './dataset-lock.ts';
 import { PgscaleError, toPgscaleError } from './errors.ts';
 import { qualified, quoteIdent } from './quote.ts';
 import {
@@ -45,6 +46,11 @@ export interface LoadOptions {
   fresh: boolean;
   /** Skip building keys and indexes (scenarios that build their own). */
   skipIndexes?: boolean;
+  /**
+   * When another process owns the data set (loading it): wait for it and then reuse or
+   * finish its work (default), or fail at once with PgscaleError('BUSY').
+   */
+  wait?: boolean;
   onEvent?: (e: LoadEvent) => void;
 }
 
@@ -91,6 +97,12 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
   const admin = await target.connect();
   const s = quoteIdent(opts.schema);
   try {
+    // One owner per data set: held by this session for the whole load, released by the
+    // server if this process dies. A second load waits here, then finds the data set
+    // complete (reuse) or half-made (it takes over where the first stopped).
+    await nameSession(admin, 'load');
+    const { waitedSeconds } = await lockDataset(admin, opts.schema, { wait: opts.wait ?? true, onWait: (message) => emit({ type: 'note', message }) });
+    if (waitedSeconds > 0) emit({ type: 'note', message: `waited ${waitedSeconds.toFixed(0)} s for schema '${opts.schema}'; going on with what the other process left` });
     emit({ type: 'phase', phase: 'schema' });
     let info = await inspectSchema(admin, opts.schema);
     assertOwned(info, opts.schema, 'load into');

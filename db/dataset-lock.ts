@@ -1,0 +1,96 @@
+/**
+ * One owner per data set at a time: a session-level advisory lock keyed on the schema,
+ * held by the connection that loads (or drops) it. The server releases it when that
+ * session ends, however it ends (`kill -9` of pgscale included), so a stale owner never
+ * blocks the next load. The holder names itself in `application_name`, so whoever waits
+ * can say who it waits for.
+ */
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { PgscaleError } from './errors.ts';
+
+const key = (schema: string) => `pgscale dataset ${schema}`;
+
+/** What the owner's session says of itself: `pgscale load (pid 123 on host)`, and since when. */
+export async function datasetOwner(client: pg.Client, schema: string): Promise<string | undefined> {
+  const r = await client.query<{ app: string; since: Date | null; pid: number }>(
+    `SELECT a.application_name AS app, a.backend_start AS since, a.pid
+       FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid,
+            (SELECT hashtext($1)::bigint AS k) h
+      WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+        AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)
+      LIMIT 1`,
+    [key(schema)],
+  );
+  const row = r.rows[0];
+  if (!row) return undefined;
+  const who = row.app && row.app.startsWith('pgscale') ? row.app : `a session named '${row.app || '?'}' (server pid ${row.pid})`;
+  return row.since ? `${who}, connected since ${row.since.toISOString().slice(0, 19)}Z` : who;
+}
+
+/** Take the lock if it is free; true when this session now holds it. */
+export async function tryLockDataset(client: pg.Client, schema: string): Promise<boolean> {
+  const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key(schema)]);
+  return r.rows[0].ok;
+}
+
+/** Let go of the lock (ending the session does too). */
+export async function unlockDataset(client: pg.Client, schema: string): Promise<void> {
+  await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key(schema)]);
+}
+
+/** Name this session for whoever waits on it: `pgscale load (pid 123 on host)`. */
+export async function nameSession(client: pg.Client, command: string): Promise<void> {
+  await client.query("SELECT set_config('application_name', $1, false)", [`pgscale ${command} (pid ${process.pid} on ${hostname()})`.slice(0, 63)]);
+}
+
+export interface LockWaitOptions {
+  /** Wait for the owner to finish (default), or fail at once. */
+  wait: boolean;
+  /** Told once when waiting starts, then every `every` ms with the seconds waited. */
+  onWait?: (message: string, waitedSeconds: number) => void;
+  /** @default 15000 */
+  every?: number;
+  signal?: AbortSignal;
+}
+
+/** The owner, phrased for messages. */
+function busy(schema: string, owner: string | undefined, doing: string): string {
+  return `${owner ?? 'another pgscale process'} is ${doing} schema '${schema}'`;
+}
+
+/**
+ * Take the data set's lock, waiting for its owner when asked (polling, so progress can be
+ * told and the wait interrupted). Without waiting, a held lock is PgscaleError('BUSY').
+ */
+export async function lockDataset(client: pg.Client, schema: string, opts: LockWaitOptions): Promise<{ waitedSeconds: number }> {
+  if (await tryLockDataset(client, schema)) return { waitedSeconds: 0 };
+  const owner = await datasetOwner(client, schema);
+  if (!opts.wait) {
+    throw new PgscaleError('BUSY', busy(schema, owner, 'loading'), {
+      hint: 'Wait for it to finish (run again without --no-wait, which waits and then reuses its data set), or stop it: its committed chunks are kept.',
+    });
+  }
+  const t0 = performance.now();
+  const every = opts.every ?? 15_000;
+  opts.onWait?.(`waiting for ${busy(schema, owner, 'loading')}`, 0);
+  let told = t0;
+  for (;;) {
+    if (opts.signal?.aborted) throw new PgscaleError('INTERRUPTED', `interrupted while waiting for schema '${schema}'`);
+    await new Promise((r) => setTimeout(r, 250));
+    if (await tryLockDataset(client, schema)) return { waitedSeconds: (performance.now() - t0) / 1000 };
+    if (performance.now() - told >= every) {
+      told = performance.now();
+      opts.onWait?.(`still waiting for schema '${schema}' (${((told - t0) / 1000).toFixed(0)} s)`, (told - t0) / 1000);
+    }
+  }
+}
+
+/** For `drop`: refuse while another session owns the data set, naming it. */
+export async function assertNotBusy(client: pg.Client, schema: string): Promise<void> {
+  if (await tryLockDataset(client, schema)) return;
+  const owner = await datasetOwner(client, schema);
+  throw new PgscaleError('BUSY', `cannot drop: ${busy(schema, owner, 'using')}`, {
+    hint: 'Wait for it to finish, or stop it first; then drop the schema.',
+  });
+}
