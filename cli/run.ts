@@ -5,7 +5,8 @@
  * scenario errored (the results are written all the same), 2 on bad usage.
  */
 import { Option, type Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { loadResults } from '../reports/load.ts';
 import { join, resolve } from 'node:path';
 import { PgscaleError } from '../db/errors.ts';
 import type { LoadEvent } from '../db/load.ts';
@@ -34,6 +35,7 @@ export interface RunFlags extends ConnectionFlags {
   poolerUrl?: string;
   baselineRef?: string;
   rounds: number;
+  resume?: string;
 }
 
 export function register(program: Command): void {
@@ -48,6 +50,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for results.json, report.md and report.html (default: out/<timestamp>)')
     .option('--schema-prefix <name>', 'first part of the schemas the run creates and reuses (pgscale_<scale>_<seed>_<style>)', 'pgscale')
     .option('--pooler-url <url>', 'scenario pooling: a PgBouncer you run (default: start Debian\'s pgbouncer for the target)')
+    .option('--resume <dir>', 'finish an interrupted run: keep the scenarios DIR/results.json holds, measure the rest into it (same build, data and server)')
     .option('--baseline-ref <ref>', 'paired A/B run: also run the commit REF (checked out and installed beside this one), alternating with this build, and judge the differences (DIR/paired.json, DIR/compare.md)')
     .addOption(new Option('--rounds <n>', 'rounds of a paired run (--baseline-ref): each runs every scenario once per build').default(DEFAULT_ROUNDS).argParser(parseInteger('--rounds', 1, 100)))
     .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)));
@@ -56,7 +59,12 @@ export function register(program: Command): void {
       const scenarios = selectScenarios(names);
       if (flags.poolerUrl !== undefined) checkPoolerUrl(flags.poolerUrl);
       checkSchemaName(`${flags.schemaPrefix}_x`);
-      const out = resolve(flags.out ?? join('out', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)));
+      if (flags.resume !== undefined && flags.out !== undefined && resolve(flags.out) !== resolve(flags.resume)) {
+        throw new PgscaleError('USAGE', '--resume DIR writes into DIR: leave out --out, or give the same folder');
+      }
+      if (flags.resume !== undefined && flags.baselineRef !== undefined) throw new PgscaleError('USAGE', '--resume and --baseline-ref cannot be combined');
+      const out = resolve(flags.resume ?? flags.out ?? join('out', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)));
+      const resume = flags.resume !== undefined ? resumable(out) : undefined;
       let progress: ReturnType<typeof loadProgress> | undefined;
       // One progress display per data set loaded.
       const onLoadEvent = (e: LoadEvent) => {
@@ -80,10 +88,15 @@ export function register(program: Command): void {
         if (errored.length > 0) process.exitCode = 1;
         return;
       }
+      const interrupt = new AbortController();
       const results = await withTarget(flags, async (target) => {
         info(flags, `run: ${scenarios.map((s) => s.name).join(', ')} at scale ${flags.scale.toLocaleString('en-US')}, seed ${flags.seed} → ${out}`);
         try {
           return await runScenarios(target, {
+            signal: interrupt.signal,
+            resume,
+            // Each finished scenario is on disk at once: an interrupted or killed run keeps it.
+            onScenario: (soFar) => writeResultsJson(out, soFar),
             data: { scale: flags.scale, seed: flags.seed, months: flags.months },
             scenarios,
             jobs: flags.jobs,
@@ -96,7 +109,7 @@ export function register(program: Command): void {
         } finally {
           progress?.stop();
         }
-      });
+      }, interrupt);
       const files = await writeResults(out, results);
       const seconds = (performance.now() - t0) / 1000;
       const errored = results.scenarios.filter((s) => s.status === 'errored');
@@ -112,7 +125,27 @@ export function register(program: Command): void {
         info(flags, `results: ${files.join(', ')}`);
       }
       if (errored.length > 0) process.exitCode = 1;
+      if (interrupt.signal.aborted) {
+        info(flags, `run: interrupted — the finished scenarios are in ${join(out, 'results.json')} (marked partial); finish it with: pgscale run --resume ${out}`);
+        process.exitCode = 130;
+      }
     });
+}
+
+/** The interrupted run in DIR, to resume (a usage error when there is none). */
+function resumable(dir: string): Results {
+  const path = join(dir, 'results.json');
+  if (!existsSync(path)) throw new PgscaleError('USAGE', `--resume ${dir}: no results.json there to resume`, { hint: 'Pass the --out folder of the interrupted run.' });
+  return loadResults(path);
+}
+
+/** Validate and write DIR/results.json atomically (a temporary file renamed over it): never half a file. */
+export function writeResultsJson(out: string, results: Results): void {
+  const valid = parseResults(results);
+  mkdirSync(out, { recursive: true });
+  const path = join(out, 'results.json');
+  writeFileSync(`${path}.tmp`, `${JSON.stringify(valid, null, 2)}\n`);
+  renameSync(`${path}.tmp`, path);
 }
 
 /** --pooler-url must be a postgres:// URL: a usage error before anything starts. */
@@ -159,7 +192,8 @@ export async function writeResults(out: string, results: Results): Promise<strin
     writeFileSync(join(out, name), text);
     written.push(join(out, name));
   };
-  write('results.json', `${JSON.stringify(valid, null, 2)}\n`);
+  writeResultsJson(out, valid);
+  written.push(join(out, 'results.json'));
   // The renderers live in reports/ (read only the results document).
   const { renderMarkdown } = await import('../reports/markdown.ts');
   write('report.md', renderMarkdown(valid));

@@ -3,6 +3,7 @@
  * pgscale's when its comment carries the marker AND it holds the _pgscale_meta table;
  * anything else is refused for load, drop and truncate. `public` never is pgscale's.
  */
+import { tryLockDataset, unlockDataset } from './dataset-lock.ts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,8 @@ export interface SchemaParams {
   generatorVersion: number;
 }
 
-export type SchemaState = 'loading' | 'indexing' | 'complete';
+/** `scratch`: a scenario's working copy, dropped when the scenario ends (or by the next run, if it died). */
+export type SchemaState = 'loading' | 'indexing' | 'complete' | 'scratch';
 
 export interface SchemaInfo {
   exists: boolean;
@@ -299,4 +301,36 @@ export async function recordTrafficWrite(client: pg.Client, schema: string, w: T
     `INSERT INTO ${quoteIdent(schema)}._pgscale_traffic (started_at, finished_at, clock_from, clock_to, tool, transactions) VALUES ($1, $2, $3, $4, $5, $6)`,
     [w.startedAt, w.finishedAt, new Date(w.clockFromMs), new Date(w.clockToMs), w.tool, JSON.stringify(w.transactions)],
   );
+}
+
+/** pgscale's schemas in state `scratch` on this server. */
+export async function scratchSchemas(client: pg.Client): Promise<string[]> {
+  const r = await client.query<{ nspname: string }>(
+    `SELECT n.nspname FROM pg_namespace n
+      WHERE obj_description(n.oid, 'pg_namespace') LIKE $1 || '%'
+        AND to_regclass(format('%I._pgscale_meta', n.nspname)) IS NOT NULL
+      ORDER BY 1`,
+    [MARKER],
+  );
+  const out: string[] = [];
+  for (const { nspname } of r.rows) if ((await inspectSchema(client, nspname)).state === 'scratch') out.push(nspname);
+  return out;
+}
+
+/**
+ * Drop the scratch schemas no live session holds (each run holds the lock of its own):
+ * what an interrupted or killed run left behind. Returns the names dropped.
+ */
+export async function dropLeftoverScratch(client: pg.Client): Promise<string[]> {
+  const dropped: string[] = [];
+  for (const schema of await scratchSchemas(client)) {
+    if (!(await tryLockDataset(client, schema))) continue;
+    try {
+      await dropOwnedSchema(client, schema);
+      dropped.push(schema);
+    } finally {
+      await unlockDataset(client, schema);
+    }
+  }
+  return dropped;
 }

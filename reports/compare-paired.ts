@@ -114,6 +114,16 @@ function takeOutShifts(series: Series[], rounds: number): Series[] {
   return rows;
 }
 
+/**
+ * Metrics whose noise is alike share a prior: query latencies; queries' operations per
+ * second; a scenario's other figures of a kind (build times, COPY rates); capacities
+ * apart, as a search's noise is its own.
+ */
+function family(m: Metric): string {
+  if (m.id.endsWith('/-/metric/maxRate')) return 'capacity';
+  return queryTiming(m) ? m.kind : `${m.kind} (other)`;
+}
+
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const variance = (xs: readonly number[]) => {
   const m = mean(xs);
@@ -144,7 +154,7 @@ export function comparePaired(run: PairedRun, opts: Pick<CompareOptions, 'config
   const series = pairedSeries(run);
   const shiftRows = takeOutShifts(series, R);
   const byKind = new Map<string, Series[]>();
-  for (const s of series) byKind.set(s.metric.kind, [...(byKind.get(s.metric.kind) ?? []), s]);
+  for (const s of series) byKind.set(family(s.metric), [...(byKind.get(family(s.metric)) ?? []), s]);
   // The shifts are a family of their own: each is a whole scenario's noise, not a query's.
   if (shiftRows.length > 0) byKind.set('shift', shiftRows);
   const priors = new Map([...byKind].map(([kind, list]) => [kind, priorFor(list, R, config.runDrift)]));
@@ -166,7 +176,7 @@ export function comparePaired(run: PairedRun, opts: Pick<CompareOptions, 'config
     if (at === undefined || !previous.has(s.metric.id)) continue;
     // A load test where the client was the limit stays "not comparable".
     if (metrics[at].method === 'not-comparable') continue;
-    const prior = priors.get(s.shifts === undefined && s.metric.id.endsWith('/latency-shift') ? 'shift' : s.metric.kind)!;
+    const prior = priors.get(s.shifts === undefined && s.metric.id.endsWith('/latency-shift') ? 'shift' : family(s.metric))!;
     const d = mean(s.logRatios);
     const own = R >= 2 ? variance(s.logRatios) : 0;
     const s2 = Number.isFinite(prior.df) ? (prior.df * prior.s2 + (R - 1) * own) / (prior.df + R - 1) : prior.s2;

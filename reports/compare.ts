@@ -350,7 +350,9 @@ function statusComparisons(baseline: Results, current: Results): MetricCompariso
     const before = baseStatus.get(s.name);
     if (s.status === 'ok' && before !== 'errored') continue;
     const common = { id: `${s.name}/-/status`, scenario: s.name, variant: '-', kind: 'info' as const, label: 'status', unit: '' as const, direction: 'none' as const, gated: true, method: 'status' as const };
-    if (s.status === 'errored' && before === 'ok') {
+    if (s.status === 'interrupted') {
+      out.push({ ...common, verdict: 'inconclusive', reason: 'interrupted in the current run: not measured' });
+    } else if (s.status === 'errored' && before === 'ok') {
       out.push({ ...common, confidence: 1, verdict: 'regressed', reason: `scenario errored: ${s.error?.message ?? 'no message'}` });
     } else if (s.status === 'errored') {
       out.push({ ...common, verdict: 'inconclusive', reason: `errored in both runs: ${s.error?.message ?? 'no message'}` });
@@ -433,7 +435,7 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   pending.forEach((p, i) => {
     Object.assign(metrics[p.at], decideSamples(p.metric, p.evidence, adjusted[i], p.threshold, config.alpha, p.shift));
   });
-  const erroredNow = new Set(current.scenarios.filter((s) => s.status === 'errored').map((s) => s.name));
+  const erroredNow = new Set(current.scenarios.filter((s) => s.status !== 'ok').map((s) => s.name));
   for (const base of baseMetrics.values()) {
     if (erroredNow.has(base.scenario)) continue; // already reported once as the scenario's status
     const { samples: _s, params: _p, value: _v, effect: _e, ...identity } = base;

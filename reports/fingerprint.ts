@@ -93,6 +93,16 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
     const line = differ(`setting ${key}`, a ?? '(default)', b ?? '(default)');
     (HARD_SETTINGS.includes(key) ? problems : warnings).push(line);
   }
+  // An interrupted run (a load test says so itself, below).
+  if (baseline.partial && !baseline.traffic) {
+    const unfinished = baseline.scenarios.filter((s) => s.status !== 'ok').map((s) => s.name);
+    problems.push(`the baseline run was interrupted (partial${unfinished.length ? `; not finished: ${unfinished.join(', ')}` : ''}): a partial run is no reference — finish it with pgscale run --resume DIR`);
+  }
+  if (current.partial && !current.traffic) {
+    const finished = new Set(current.scenarios.filter((s) => s.status === 'ok').map((s) => s.name));
+    const missing = baseline.scenarios.map((s) => s.name).filter((n) => !finished.has(n));
+    warnings.push(`the current run was interrupted: judged on the scenarios it finished${missing.length ? `; not measured: ${missing.join(', ')}` : ''}`);
+  }
   const traffic = checkTrafficComparable(baseline, current);
   problems.push(...traffic.problems);
   warnings.push(...traffic.warnings);

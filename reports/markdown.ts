@@ -109,6 +109,10 @@ function scenarioSection(s: ScenarioResult, deltas: Map<string, MetricComparison
 /** Render a results document (and its changes against a baseline) as Markdown. */
 export function renderMarkdown(results: Results, opts: MarkdownOptions = {}): string {
   const lines = ['# pgscale results', ''];
+  if (results.partial && !results.traffic) {
+    const unfinished = results.scenarios.filter((s) => s.status !== 'ok').map((s) => s.name);
+    lines.push(`> ⚠️ This run was interrupted: it holds the scenarios it finished${unfinished.length ? ` (not finished: ${unfinished.join(', ')})` : ''}. Finish it with \`pgscale run --resume DIR\`.`, '');
+  }
   let comparison = opts.comparison;
   if (!comparison && opts.baseline) {
     const { problems } = checkComparable(opts.baseline, results);

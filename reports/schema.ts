@@ -158,7 +158,8 @@ export type CapacityResult = z.infer<typeof CapacityResult>;
 
 export const ScenarioResult = z.object({
   name: z.string(),
-  status: z.enum(['ok', 'errored']),
+  /** `interrupted`: the run was stopped while this scenario ran (Ctrl-C, SIGTERM); nothing of it is kept. */
+  status: z.enum(['ok', 'errored', 'interrupted']),
   finding: z.string(),
   description: z.string().optional(),
   hypothesis: z.string().optional(),

@@ -9,9 +9,11 @@ import type pg from 'pg';
 import { type PrewarmMethod, describeCacheState, warmCache } from '../bench/cache.ts';
 import { environmentFingerprint, toolFingerprint } from '../bench/environment.ts';
 import { type LatencyOptions, measureClientFloor, resolveLatencyOptions } from '../bench/latency.ts';
-import { toPgscaleError } from '../db/errors.ts';
+import { PgscaleError, toPgscaleError } from '../db/errors.ts';
+import { checkComparable } from '../reports/fingerprint.ts';
 import { type LoadEvent, load } from '../db/load.ts';
-import { createSchema, dropOwnedSchema, inspectSchema, sameData, setState, trafficWrites } from '../db/schema.ts';
+import { lockDataset, unlockDataset } from '../db/dataset-lock.ts';
+import { createSchema, dropLeftoverScratch, dropOwnedSchema, inspectSchema, sameData, setState, trafficWrites } from '../db/schema.ts';
 import type { Target } from '../db/target.ts';
 import type { EnumStyle } from '../generators/enums.ts';
 import { type DataParams, GENERATOR_VERSION } from '../generators/index.ts';
@@ -31,6 +33,30 @@ export interface RunOptions {
   traffic?: { stepSeconds?: number; warmupSeconds?: number; poolerUrl?: string };
   log?: (line: string) => void;
   onLoadEvent?: (e: LoadEvent) => void;
+  /**
+   * Stops the run: the scenario in progress is recorded as `interrupted`, the rest are not
+   * run, scratch schemas are dropped and the document comes back marked partial.
+   */
+  signal?: AbortSignal;
+  /** After each scenario: the document so far (partial), to be written as it grows. */
+  onScenario?: (soFar: Results) => void | Promise<void>;
+  /**
+   * An earlier, interrupted run of the same build, data and server (`run --resume`): its
+   * finished scenarios are kept as they are and not run again. A different build, data
+   * set or server is refused, naming the difference.
+   */
+  resume?: Results;
+}
+
+/** Why a run cannot be resumed from `earlier`, if it cannot (empty: it can). */
+export function resumeProblems(earlier: Results, now: Pick<Results, 'environment' | 'params' | 'tool'>): string[] {
+  const problems: string[] = [];
+  if (earlier.tool.gitSha !== now.tool.gitSha) problems.push(`it was measured by another build (${earlier.tool.gitSha.slice(0, 12)}, this is ${now.tool.gitSha.slice(0, 12)})`);
+  const e = earlier.environment;
+  const n = now.environment;
+  if (e.server !== n.server) problems.push(`it was measured on another server (${e.server ?? '?'}, this is ${n.server ?? '?'})`);
+  const { problems: other } = checkComparable(earlier, { ...earlier, params: now.params, environment: { ...n, cacheState: e.cacheState } });
+  return [...problems, ...other];
 }
 
 /** `300000` → `300k`, `1000000` → `1m`, `12345` → `12345`: short and exact. */
@@ -100,12 +126,22 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
   const cpu0 = process.cpuUsage();
   const methods = new Set<PrewarmMethod>();
   const datasets = new Map<EnumStyle, Promise<Dataset>>();
+  // Scratch schemas this run made and has not dropped: dropped on every way out.
+  const scratch = new Set<string>();
+  let sweptLeftovers = false;
   const admin = await target.connect();
   // A server that goes away mid-run surfaces on the next query; never as an unhandled event.
   admin.on('error', (err) => log(`connection error: ${err.message}`));
   try {
     // Fingerprint first: the settings in effect while measuring.
     const environment = await environmentFingerprint(admin, target);
+    const params = { scale: opts.data.scale, seed: opts.data.seed, months: opts.data.months, generatorVersion: GENERATOR_VERSION };
+    if (opts.resume) {
+      const problems = resumeProblems(opts.resume, { environment, params, tool: toolFingerprint() });
+      if (problems.length > 0) {
+        throw new PgscaleError('USAGE', `cannot resume: ${problems.join('; ')}`, { hint: 'Resume with the same build, data parameters and server, or start a new run with another --out.' });
+      }
+    }
     const ctx: ScenarioContext = {
       target,
       data: Object.freeze({ ...opts.data }),
@@ -126,14 +162,23 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
       },
       traffic: { stepSeconds: opts.traffic?.stepSeconds ?? 5, warmupSeconds: opts.traffic?.warmupSeconds ?? 2, poolerUrl: opts.traffic?.poolerUrl },
       async scratchSchema(suffix) {
+        if (!sweptLeftovers) {
+          sweptLeftovers = true;
+          for (const s of await dropLeftoverScratch(admin)) log(`dropped scratch schema ${s}, left by an interrupted run`);
+        }
         const schema = datasetSchema(opts.schemaPrefix, opts.data, suffix);
+        // Held while it exists: another run of the same data waits, and no sweep takes it for a leftover.
+        await lockDataset(admin, schema, { wait: true, onWait: (m) => log(m), signal: opts.signal });
+        scratch.add(schema);
         await dropOwnedSchema(admin, schema);
         await createSchema(admin, schema, { ...opts.data, enums: 'smallint', generatorVersion: GENERATOR_VERSION });
-        await setState(admin, schema, 'complete');
+        await setState(admin, schema, 'scratch');
         return schema;
       },
       async dropScratch(schema) {
         await dropOwnedSchema(admin, schema);
+        scratch.delete(schema);
+        await unlockDataset(admin, schema);
       },
       async warm(client: pg.Client, schema: string, tables: string[], prewarm?: string[]) {
         const report = await warmCache(client, schema, tables, { prewarm });
@@ -148,41 +193,100 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
     log(`client floor: timing SELECT 1`);
     const floor = await measureClientFloor(admin, latency);
     const scenarios: ScenarioResult[] = [];
+    const done = new Map((opts.resume?.scenarios ?? []).filter((r) => r.status === 'ok').map((r) => [r.name, r]));
+    const document = (partial: boolean): Results => {
+      const cpu = process.cpuUsage(cpu0);
+      environment.cacheState = describeCacheState(methods);
+      return {
+        schemaVersion: SCHEMA_VERSION,
+        tool: toolFingerprint(),
+        environment,
+        params,
+        startedAt: opts.resume?.startedAt ?? startedAt,
+        finishedAt: new Date().toISOString(),
+        clientFloor: toQueryResult('SELECT 1', floor),
+        loadGenerator: {
+          cpuSeconds: (cpu.user + cpu.system) / 1e6,
+          eventLoopLagP99Ms: lag.percentile(99) / 1e6,
+          eventLoopLagMaxMs: lag.max / 1e6,
+          peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        },
+        scenarios: [...scenarios],
+        ...(partial ? { partial: true } : {}),
+      };
+    };
+    let interrupted = false;
     for (const s of opts.scenarios) {
+      const kept = done.get(s.name);
+      if (kept) {
+        log(`scenario ${s.name}: already measured (--resume), kept`);
+        scenarios.push(kept);
+        continue;
+      }
+      if (opts.signal?.aborted) break;
       const t0 = performance.now();
       log(`scenario ${s.name}: ${s.description}`);
       const base = { name: s.name, description: s.description, hypothesis: s.hypothesis, claim: s.claim };
       try {
-        const out = await s.run(ctx);
+        const out = await untilAborted(s.run(ctx), opts.signal);
         scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, metricKinds: out.metricKinds, capacity: out.capacity, ...(out.skipped ? { skipped: true } : {}), durationSeconds: (performance.now() - t0) / 1000 });
         log(`scenario ${s.name}: ${out.finding}`);
       } catch (err) {
+        if (err instanceof Interrupted) {
+          interrupted = true;
+          scenarios.push({ ...base, status: 'interrupted', finding: 'interrupted before it finished: nothing of it is kept', variants: [], durationSeconds: (performance.now() - t0) / 1000 });
+          log(`scenario ${s.name}: interrupted`);
+          break;
+        }
         const error = errorOf(err);
         scenarios.push({ ...base, status: 'errored', finding: `errored: ${error.message}`, error, variants: [], durationSeconds: (performance.now() - t0) / 1000 });
         log(`scenario ${s.name}: errored — ${error.message}${error.sqlstate ? ` [SQLSTATE ${error.sqlstate}]` : ''}`);
       }
+      const last = opts.scenarios[opts.scenarios.length - 1] === s;
+      if (!last) await opts.onScenario?.(document(true));
     }
     lag.disable();
-    const cpu = process.cpuUsage(cpu0);
-    environment.cacheState = describeCacheState(methods);
-    return {
-      schemaVersion: SCHEMA_VERSION,
-      tool: toolFingerprint(),
-      environment,
-      params: { scale: opts.data.scale, seed: opts.data.seed, months: opts.data.months, generatorVersion: GENERATOR_VERSION },
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      clientFloor: toQueryResult('SELECT 1', floor),
-      loadGenerator: {
-        cpuSeconds: (cpu.user + cpu.system) / 1e6,
-        eventLoopLagP99Ms: lag.percentile(99) / 1e6,
-        eventLoopLagMaxMs: lag.max / 1e6,
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
-      },
-      scenarios,
-    };
+    return document(interrupted || !!opts.signal?.aborted);
   } finally {
     lag.disable();
+    // Scratch schemas left by a scenario cut short: dropped now (a scenario still running
+    // holds locks on them, so the drop waits at most a few seconds; what stays is swept
+    // by the next run or `pgscale drop --scratch`).
+    for (const schema of scratch) {
+      try {
+        await admin.query("SET lock_timeout = '3s'");
+        try {
+          await dropOwnedSchema(admin, schema);
+        } catch (err) {
+          if ((err as { code?: string }).code !== '55P03') throw err;
+          // The interrupted scenario's sessions still hold it (this run holds its lock, so
+          // nobody else does): end them, then drop.
+          await admin.query(
+            `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = $1 AND l.pid <> pg_backend_pid() GROUP BY l.pid`,
+            [schema],
+          );
+          await dropOwnedSchema(admin, schema);
+        }
+        log(`dropped scratch schema ${schema}`);
+      } catch (err) {
+        log(`could not drop scratch schema ${schema} (${(err as Error).message}): the next run, or pgscale drop --scratch, will`);
+      }
+    }
     await admin.end().catch(() => undefined);
   }
+}
+
+/** Thrown by untilAborted when the run's signal fires first. */
+class Interrupted extends Error {}
+
+/** The promise's value, or Interrupted as soon as the signal fires (the work itself is abandoned). */
+function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new Interrupted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Interrupted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
