@@ -53,8 +53,9 @@ function childArgs(flags: PairedOptions['flags'], scenario: string, out: string,
   const args = ['run', scenario, '--scale', String(flags.scale), '--seed', String(flags.seed), '--months', String(flags.months), '--jobs', String(flags.jobs)];
   args.push('--schema-prefix', schemaPrefix, '--query-ms', String(flags.queryMs), '--out', out, '--quiet');
   if (flags.poolerUrl) args.push('--pooler-url', flags.poolerUrl);
+  // The embedded server is shared through its data folder; any other server is reached
+  // at its URL (childEnv), so a container is not started again.
   if (flags.dataDir) args.push('--data-dir', flags.dataDir);
-  if (flags.target && flags.target !== 'embedded') args.push('--target', flags.target);
   return args;
 }
 
@@ -66,7 +67,10 @@ function childArgs(flags: PairedOptions['flags'], scenario: string, out: string,
 function childEnv(flags: PairedOptions['flags'], target: Target): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
   if (flags.databaseUrl) env.DATABASE_URL = flags.databaseUrl;
-  else if (target.kind === 'container' && typeof target.config.connectionString === 'string') env.DATABASE_URL = target.config.connectionString;
+  else if (target.kind === 'container') {
+    const c = target.config;
+    env.DATABASE_URL = c.connectionString ?? `postgres://${encodeURIComponent(String(c.user))}:${encodeURIComponent(String(c.password ?? ''))}@${c.host}:${c.port}/${c.database}`;
+  }
   return env;
 }
 

@@ -93,6 +93,13 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
     const line = differ(`setting ${key}`, a ?? '(default)', b ?? '(default)');
     (HARD_SETTINGS.includes(key) ? problems : warnings).push(line);
   }
+  // What pgscale cannot control: CPU the hypervisor took while a scenario ran.
+  for (const [which, run] of [['baseline', baseline], ['current', current]] as const) {
+    for (const sc of run.scenarios) {
+      const m = sc.machine;
+      if (m && m.cores > 0 && m.steal / m.cores > 0.05) warnings.push(`${sc.name}: the hypervisor took ${((100 * m.steal) / m.cores).toFixed(0)} % of the CPU (steal) while the ${which} ran it: its timings are partly the machine's`);
+    }
+  }
   // An interrupted run (a load test says so itself, below).
   if (baseline.partial && !baseline.traffic) {
     const unfinished = baseline.scenarios.filter((s) => s.status !== 'ok').map((s) => s.name);

@@ -177,6 +177,12 @@ export const ScenarioResult = z.object({
   capacity: CapacityResult.optional(),
   /** Nothing was measured, for a reason the finding gives (a missing tool such as pgbouncer): not an error. */
   skipped: z.boolean().optional(),
+  /**
+   * Where the machine's CPU went while the scenario ran, in cores: busy (anyone's, the
+   * server's and pgscale's included), waiting for I/O, and stolen by the hypervisor — what
+   * pgscale cannot control, recorded so a comparison can say when it differed.
+   */
+  machine: z.object({ cores: z.number(), busy: z.number(), iowait: z.number(), steal: z.number() }).optional(),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 

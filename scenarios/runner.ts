@@ -4,6 +4,7 @@
  * (with its SQLSTATE and variant) and goes on, and returns one results document with
  * the environment fingerprint and the load generator's own health.
  */
+import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type pg from 'pg';
 import { type PrewarmMethod, describeCacheState, warmCache } from '../bench/cache.ts';
@@ -20,6 +21,7 @@ import { type DataParams, GENERATOR_VERSION } from '../generators/index.ts';
 import { SCHEMA_VERSION, type Results, type ScenarioResult } from '../reports/schema.ts';
 import type { Dataset, Scenario, ScenarioContext } from './index.ts';
 import { VariantError, toQueryResult } from './measure.ts';
+import { cpuShare, machineCpuTimes } from '../bench/machine-cpu.ts';
 
 export interface RunOptions {
   data: DataParams;
@@ -225,11 +227,17 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
       }
       if (opts.signal?.aborted) break;
       const t0 = performance.now();
+      const cpu0 = machineCpuTimes();
       log(`scenario ${s.name}: ${s.description}`);
+      const machine = () => {
+        const share = cpuShare(cpu0, machineCpuTimes(), availableParallelism());
+        const r = (x: number) => Math.round(x * 1000) / 1000;
+        return { machine: { cores: share.cores, busy: r(share.busy), iowait: r(share.iowait), steal: r(share.steal) } };
+      };
       const base = { name: s.name, description: s.description, hypothesis: s.hypothesis, claim: s.claim };
       try {
         const out = await untilAborted(s.run(ctx), opts.signal);
-        scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, metricKinds: out.metricKinds, capacity: out.capacity, ...(out.skipped ? { skipped: true } : {}), durationSeconds: (performance.now() - t0) / 1000 });
+        scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, metricKinds: out.metricKinds, capacity: out.capacity, ...(out.skipped ? { skipped: true } : {}), durationSeconds: (performance.now() - t0) / 1000, ...machine() });
         log(`scenario ${s.name}: ${out.finding}`);
       } catch (err) {
         if (err instanceof Interrupted) {
