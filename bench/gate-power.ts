@@ -37,11 +37,12 @@ interface Options {
   queryMs: number;
   effects: number[];
   queries: number;
+  pairedRounds: number[];
   out?: string;
 }
 
 // The paired verdicts use no bootstrap; the one-baseline ones use it only for intervals.
-const CONFIG = Object.freeze({ ...DEFAULT_GATE_CONFIG, bootstrapIterations: 200 });
+const CONFIG = Object.freeze({ ...DEFAULT_GATE_CONFIG, bootstrapIterations: 50 });
 
 /** A copy of `r` with one query (by metric id) `factor` times slower. */
 function plantQuery(r: Results, id: string, factor: number): Results {
@@ -88,7 +89,7 @@ interface Mode {
   trials: Array<(plant: (r: Results) => Results) => Comparison>;
 }
 
-function modes(run: PairedRun): Mode[] {
+function modes(run: PairedRun, pairedRounds: readonly number[]): Mode[] {
   // The 2N runs in the order they were made: each round's two arms, first arm first.
   const runs = run.rounds.flatMap((r) => {
     const first = Object.values(r.order)[0]?.[0] ?? 'baseline';
@@ -99,12 +100,15 @@ function modes(run: PairedRun): Mode[] {
   for (let i = 0; i + 2 < runs.length; i += 2) single.trials.push((plant) => compareResults(runs[i], plant(runs[i + 2]), { config: CONFIG }));
   const history: Mode = { name: 'history of 5 runs', trials: [] };
   for (let j = 5; j < runs.length; j++) history.trials.push((plant) => compareResults(runs[j - 1], plant(runs[j]), { config: CONFIG, history: runs.slice(j - 5, j) }));
-  const k = Math.min(3, run.rounds.length);
-  const paired: Mode = { name: `paired, ${k} rounds`, trials: [] };
-  for (const pick of subsets(run.rounds.length, k)) {
-    paired.trials.push((plant) => comparePaired({ ...run, rounds: pick.map((i) => ({ ...run.rounds[i], current: plant(run.rounds[i].current) })) }, { config: CONFIG }));
-  }
-  return [single, history, paired].filter((m) => m.trials.length > 0);
+  const paired = pairedRounds.filter((k) => k <= run.rounds.length).map((k) => {
+    const mode: Mode = { name: `paired, ${k} rounds`, trials: [] };
+    // At most 20 of the k-subsets of rounds, spread over all of them.
+    for (const pick of spread(subsets(run.rounds.length, k), 20)) {
+      mode.trials.push((plant) => comparePaired({ ...run, rounds: pick.map((i) => ({ ...run.rounds[i], current: plant(run.rounds[i].current) })) }, { config: CONFIG }));
+    }
+    return mode;
+  });
+  return [single, history, ...paired].filter((m) => m.trials.length > 0);
 }
 
 interface Row {
@@ -116,16 +120,16 @@ interface Row {
   capacity: Record<string, { caught: number; tried: number }>;
 }
 
-export function measurePower(run: PairedRun, effects: readonly number[], queries: number, log: (line: string) => void): Row[] {
+export function measurePower(run: PairedRun, effects: readonly number[], queries: number, pairedRounds: readonly number[], log: (line: string) => void): Row[] {
   const ids = spread(
     extractMetrics(run.rounds[0].current)
       .filter((m) => m.kind === 'latency' && m.gated && m.id.split('/')[2] === 'latency' && !m.id.startsWith('client/'))
       .map((m) => m.id),
     queries,
   );
-  const hasCapacity = run.rounds[0].current.scenarios.some((s) => s.capacity);
+  const hasCapacity = run.rounds.some((r) => r.current.scenarios.some((s) => s.capacity));
   const rows: Row[] = [];
-  for (const mode of modes(run)) {
+  for (const mode of modes(run, pairedRounds)) {
     const row: Row = { mode: mode.name, comparisons: mode.trials.length, falseAlarms: 0, latency: {}, capacity: {} };
     for (const trial of mode.trials) if (trial((r) => r).regressed) row.falseAlarms++;
     for (const e of effects) {
@@ -139,10 +143,12 @@ export function measurePower(run: PairedRun, effects: readonly number[], queries
       row.latency[String(e)] = cell;
       if (hasCapacity) {
         const cap = { caught: 0, tried: 0 };
-        const capId = run.rounds[0].current.scenarios.filter((s) => s.capacity).map((s) => `${s.name}/-/metric/maxRate`);
+        const capId = [...new Set(run.rounds.flatMap((r) => r.current.scenarios.filter((s) => s.capacity).map((s) => `${s.name}/-/metric/maxRate`)))];
         for (const trial of mode.trials) {
           const c = trial((r) => plantCapacity(r, 1 - e));
           for (const id of capId) {
+            // Only comparisons whose runs all measured the capacity.
+            if (!c.metrics.some((m) => m.id === id && m.baseline !== undefined && m.current !== undefined)) continue;
             cap.tried++;
             if (verdictOf(c, id) === 'regressed') cap.caught++;
           }
@@ -173,13 +179,14 @@ function table(rows: Row[], effects: readonly number[], run: PairedRun): string 
 async function main(): Promise<void> {
   const program = new Command('bench:gate')
     .description("the gate's detection rate per regression size and its false-alarm rate, per mode, on this machine's real noise")
-    .option('--from <paired.json>', 'an A/A paired run to analyse (default: make one with pgscale run --baseline-ref HEAD)')
+    .option('--from <paired.json,…>', 'A/A paired runs to analyse, their rounds pooled (default: make one with pgscale run --baseline-ref HEAD)')
     .addOption(new Option('--rounds <n>', 'rounds of the A/A paired run made').default(4).argParser(Number))
     .option('--scale <n>', 'scale of the A/A paired run made', '300k')
     .option('--scenarios <list>', 'scenarios of the A/A paired run made', 'enum-storage,time-index,n-plus-one,capacity')
     .addOption(new Option('--query-ms <ms>', 'time budget per query of the run made').default(1000).argParser(Number))
     .addOption(new Option('--effects <list>', 'regression sizes to plant').default([0.1, 0.2, 0.3, 0.5], '0.1,0.2,0.3,0.5').argParser((v: string) => v.split(',').map(Number)))
-    .addOption(new Option('--queries <n>', 'queries to plant into (spread over all)').default(24).argParser(Number))
+    .addOption(new Option('--queries <n>', 'queries to plant into (spread over all)').default(16).argParser(Number))
+    .addOption(new Option('--paired-rounds <list>', 'paired modes to judge: rounds per comparison').default([3, 5], '3,5').argParser((v: string) => v.split(',').map(Number)))
     .option('--out <file>', 'also write the figures as JSON');
   program.parse();
   const o = program.opts<Options>();
@@ -191,10 +198,13 @@ async function main(): Promise<void> {
     if (r.status !== 0 && r.status !== 1) process.exit(r.status ?? 1);
     from = join(dir, 'paired.json');
   }
-  const run = loadPaired(from);
+  // Rounds of several A/A runs of one build on one machine are alike: pool them. Metrics
+  // some rounds lack (a scenario one run left out) are judged where all chosen rounds have them.
+  const runs = from.split(',').map((f) => loadPaired(f));
+  const run: PairedRun = { ...runs[0], rounds: runs.flatMap((r) => r.rounds).map((r, i) => ({ ...r, round: i + 1 })) };
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`bench:gate: ${from}: ${run.rounds.length} rounds; machine: ${cpu}, ${availableParallelism()} CPUs`);
-  const rows = measurePower(run, o.effects, o.queries, (line) => console.log(line));
+  const rows = measurePower(run, o.effects, o.queries, o.pairedRounds, (line) => console.log(line));
   console.log(`\n${table(rows, o.effects, run)}`);
   if (o.out) writeFileSync(o.out, `${JSON.stringify({ from, machine: { cpu, cpus: availableParallelism() }, rounds: run.rounds.length, rows }, null, 2)}\n`);
 }

@@ -11,10 +11,10 @@ import { PgscaleError } from './errors.ts';
 
 const key = (schema: string) => `pgscale dataset ${schema}`;
 
-/** What the owner's session says of itself: `pgscale load (pid 123 on host)`, and since when. */
+/** What the owner's session says of itself: `pgscale load (pid 123 on host)`. */
 export async function datasetOwner(client: pg.Client, schema: string): Promise<string | undefined> {
-  const r = await client.query<{ app: string; since: Date | null; pid: number }>(
-    `SELECT a.application_name AS app, a.backend_start AS since, a.pid
+  const r = await client.query<{ app: string; pid: number }>(
+    `SELECT a.application_name AS app, a.pid
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid,
             (SELECT hashtext($1)::bigint AS k) h
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
@@ -24,8 +24,7 @@ export async function datasetOwner(client: pg.Client, schema: string): Promise<s
   );
   const row = r.rows[0];
   if (!row) return undefined;
-  const who = row.app && row.app.startsWith('pgscale') ? row.app : `a session named '${row.app || '?'}' (server pid ${row.pid})`;
-  return row.since ? `${who}, connected since ${row.since.toISOString().slice(0, 19)}Z` : who;
+  return row.app && row.app.startsWith('pgscale') ? row.app : `a session named '${row.app || '?'}' (server pid ${row.pid})`;
 }
 
 /** Take the lock if it is free; true when this session now holds it. */
@@ -54,9 +53,9 @@ export interface LockWaitOptions {
   signal?: AbortSignal;
 }
 
-/** The owner, phrased for messages. */
+/** The owner, phrased for messages: `pgscale load (pid 123 on host) loading schema 's'`. */
 function busy(schema: string, owner: string | undefined, doing: string): string {
-  return `${owner ?? 'another pgscale process'} is ${doing} schema '${schema}'`;
+  return `${owner ?? 'another pgscale process'} ${doing} schema '${schema}'`;
 }
 
 /**
@@ -67,7 +66,7 @@ export async function lockDataset(client: pg.Client, schema: string, opts: LockW
   if (await tryLockDataset(client, schema)) return { waitedSeconds: 0 };
   const owner = await datasetOwner(client, schema);
   if (!opts.wait) {
-    throw new PgscaleError('BUSY', busy(schema, owner, 'loading'), {
+    throw new PgscaleError('BUSY', `${busy(schema, owner, 'is loading')}`, {
       hint: 'Wait for it to finish (run again without --no-wait, which waits and then reuses its data set), or stop it: its committed chunks are kept.',
     });
   }
@@ -90,7 +89,7 @@ export async function lockDataset(client: pg.Client, schema: string, opts: LockW
 export async function assertNotBusy(client: pg.Client, schema: string): Promise<void> {
   if (await tryLockDataset(client, schema)) return;
   const owner = await datasetOwner(client, schema);
-  throw new PgscaleError('BUSY', `cannot drop: ${busy(schema, owner, 'using')}`, {
+  throw new PgscaleError('BUSY', `cannot drop: ${busy(schema, owner, 'is using')}`, {
     hint: 'Wait for it to finish, or stop it first; then drop the schema.',
   });
 }

@@ -168,7 +168,7 @@ export function comparePaired(run: PairedRun, opts: Pick<CompareOptions, 'config
   const series = pairedSeries(run);
   const shiftRows = takeOutShifts(series, R);
   const byKind = new Map<string, Series[]>();
-  for (const s of series) byKind.set(family(s.metric), [...(byKind.get(family(s.metric)) ?? []), s]);
+  for (const s of series) if (queryTiming(s.metric) !== 'throughput') byKind.set(family(s.metric), [...(byKind.get(family(s.metric)) ?? []), s]);
   // The shifts are a family of their own: each is a whole scenario's noise, not a query's.
   if (shiftRows.length > 0) byKind.set('shift', shiftRows);
   const priors = new Map([...byKind].map(([kind, list]) => [kind, priorFor(list, R, config.runDrift)]));

@@ -41,7 +41,7 @@ test('two loads of one data set at the same moment: both exit 0, one waited and 
   const [a, b] = await Promise.all([runCli(loadArgs(both), { env: e }), runCli(loadArgs(both), { env: e })]);
   assert.is(a.code, 0, a.stderr);
   assert.is(b.code, 0, b.stderr);
-  const waited = [a, b].filter((r) => /waiting for pgscale load \(pid \d+ on .+\) is loading schema/.test(r.stderr));
+  const waited = [a, b].filter((r) => /waiting for pgscale load \(pid \d+ on .+\) loading schema/.test(r.stderr));
   assert.is(waited.length, 1, `${a.stderr}\n---\n${b.stderr}`);
   assert.match(waited[0].stderr, /already held this data set/);
   const ref = await runCli(loadArgs(single), { env: e });
