@@ -57,7 +57,7 @@ export function resumeProblems(earlier: Results, now: Pick<Results, 'environment
   const e = earlier.environment;
   const n = now.environment;
   if (e.server !== n.server) problems.push(`it was measured on another server (${e.server ?? '?'}, this is ${n.server ?? '?'})`);
-  const { problems: other } = checkComparable(earlier, { ...earlier, params: now.params, environment: { ...n, cacheState: e.cacheState } });
+  const { problems: other } = checkComparable({ ...earlier, partial: false }, { ...earlier, partial: false, params: now.params, environment: { ...n, cacheState: e.cacheState } });
   return [...problems, ...other];
 }
 
