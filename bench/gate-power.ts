@@ -201,7 +201,15 @@ async function main(): Promise<void> {
   // Rounds of several A/A runs of one build on one machine are alike: pool them. Metrics
   // some rounds lack (a scenario one run left out) are judged where all chosen rounds have them.
   const runs = from.split(',').map((f) => loadPaired(f));
-  const run: PairedRun = { ...runs[0], rounds: runs.flatMap((r) => r.rounds).map((r, i) => ({ ...r, round: i + 1 })) };
+  let run: PairedRun = { ...runs[0], rounds: runs.flatMap((r) => r.rounds).map((r, i) => ({ ...r, round: i + 1 })) };
+  // A scenario only some rounds measured would be judged from round 1 alone: leave it out.
+  const everywhere = (name: string) => run.rounds.every((r) => r.baseline.scenarios.some((s) => s.name === name) && r.current.scenarios.some((s) => s.name === name));
+  const partial = [...new Set(run.rounds.flatMap((r) => r.current.scenarios.map((s) => s.name)))].filter((n) => !everywhere(n));
+  if (partial.length > 0) {
+    console.log(`bench:gate: leaving out ${partial.join(', ')}: not measured in every round pooled`);
+    const keep = (r: Results): Results => ({ ...r, scenarios: r.scenarios.filter((s) => !partial.includes(s.name)) });
+    run = { ...run, rounds: run.rounds.map((r) => ({ ...r, baseline: keep(r.baseline), current: keep(r.current) })) };
+  }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log(`bench:gate: ${from}: ${run.rounds.length} rounds; machine: ${cpu}, ${availableParallelism()} CPUs`);
   const rows = measurePower(run, o.effects, o.queries, o.pairedRounds, (line) => console.log(line));

@@ -8,8 +8,19 @@
 import type { Judgement } from './compare.ts';
 import type { Results } from './schema.ts';
 
-/** Relative change two searches of one build may show. */
-export const CAPACITY_NOISE_FLOOR = 0.25;
+/**
+ * Relative change two searches of one build may show: 8 searches here, in 4 adjacent
+ * pairs of one build, found 603–1200 tx/s, the pairs' ratios 0.69, 1.19, 0.67 and 0.83
+ * (docs/performance.md, "The gate's power").
+ */
+export const CAPACITY_NOISE_FLOOR = 0.4;
+
+/**
+ * The per-round spread (σ of the log ratio) of a capacity in a paired run, from those 4
+ * pairs, and its degrees of freedom: the paired gate's prior for a capacity, which has no
+ * other metrics of its kind to learn from.
+ */
+export const CAPACITY_PAIR_NOISE = { sigma: 0.27, df: 3 };
 
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 const tps = (x: number) => `${Number(x.toPrecision(3)).toLocaleString('en-US')} tx/s`;

@@ -16,6 +16,7 @@
  */
 import jstat from 'jstat';
 import { type Comparison, compareResults, type CompareOptions, type MetricComparison, type Verdict } from './compare.ts';
+import { CAPACITY_PAIR_NOISE } from './compare-capacity.ts';
 import { assertComparable } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
 import { extractMetrics, type Metric } from './metrics.ts';
@@ -146,11 +147,13 @@ const variance = (xs: readonly number[]) => {
 const geomean = (xs: readonly number[]) => Math.exp(mean(xs.map(Math.log)));
 
 /**
- * The prior of one kind's variances; with one round, or too few metrics to fit one, the
- * drift the gate assumes between two runs (√2·runDrift, the config's) with 4 degrees
- * of freedom: a stated guess, weak enough for a metric's own rounds to outweigh it.
+ * The prior of one kind's variances; for a capacity, the spread measured between searches
+ * (CAPACITY_PAIR_NOISE); with one round, or too few metrics to fit one, the drift the gate
+ * assumes between two runs (√2·runDrift, the config's) with 4 degrees of freedom: a
+ * stated guess, weak enough for a metric's own rounds to outweigh it.
  */
-function priorFor(series: readonly Series[], rounds: number, runDrift: number): VariancePrior {
+function priorFor(series: readonly Series[], rounds: number, runDrift: number, family?: string): VariancePrior {
+  if (family === 'capacity') return { s2: CAPACITY_PAIR_NOISE.sigma ** 2, df: CAPACITY_PAIR_NOISE.df };
   const fitted = rounds >= 2 && series.length >= MIN_PRIOR_METRICS ? fitVariancePrior(series.map((s) => variance(s.logRatios)), rounds - 1) : undefined;
   return fitted ?? { s2: 2 * runDrift * runDrift, df: 4 };
 }
@@ -171,7 +174,7 @@ export function comparePaired(run: PairedRun, opts: Pick<CompareOptions, 'config
   for (const s of series) if (queryTiming(s.metric) !== 'throughput') byKind.set(family(s.metric), [...(byKind.get(family(s.metric)) ?? []), s]);
   // The shifts are a family of their own: each is a whole scenario's noise, not a query's.
   if (shiftRows.length > 0) byKind.set('shift', shiftRows);
-  const priors = new Map([...byKind].map(([kind, list]) => [kind, priorFor(list, R, config.runDrift)]));
+  const priors = new Map([...byKind].map(([kind, list]) => [kind, priorFor(list, R, config.runDrift, kind)]));
 
   // The client floor's p99 (SELECT 1) in any run: a latency change smaller than one bare
   // round trip is below what this client resolves, as in the one-baseline gate.
