@@ -24,6 +24,7 @@
  */
 import { capacityJudgements } from './compare-capacity.ts';
 import { trafficJudgements, withTrafficThresholds } from './compare-traffic.ts';
+import jstat from 'jstat';
 import { assertComparable } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
 import { buildTrends, sameRun, sortHistory, type Trend } from './history.ts';
@@ -32,6 +33,9 @@ import type { Results } from './schema.ts';
 import { bootstrapMeanDifference, bootstrapMedianRatio, holmAdjust, mannWhitneyU, median, normalCdf, robustSigma } from './stats.ts';
 import { DEFAULT_GATE_CONFIG, thresholdFor, type GateConfig, type Threshold } from './thresholds.ts';
 import { TRAFFIC_SCENARIO } from './traffic-metrics.ts';
+
+// jStat is CommonJS: its one export object, unwrapped.
+const { jStat } = jstat;
 
 export type Verdict = 'improved' | 'unchanged' | 'regressed' | 'inconclusive';
 export const VERDICTS: readonly Verdict[] = ['regressed', 'inconclusive', 'improved', 'unchanged'];
@@ -91,6 +95,8 @@ export interface CompareOptions {
   /** Skip the like-with-like check (only for renderers that show deltas anyway). @default false */
   skipFingerprint?: boolean;
 }
+
+const NOISY_KINDS = new Set(['latency', 'throughput', 'timing']);
 
 /** Fewest earlier runs before the history judges a single-value metric or widens a threshold. */
 const MIN_HISTORY = 5;
@@ -206,19 +212,28 @@ function decideSamples(m: Metric, e: SampleEvidence, pValue: number, t: Threshol
   return { ...common, confidence: 1 - pValue, verdict: directional(m, e.change), reason: `significant (adjusted p=${formatP(pValue)}) and over ${pct(t.certain ?? t.relative)}${beyond}` };
 }
 
+function sampleSd(xs: readonly number[]): number {
+  const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+  return Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, xs.length - 1));
+}
+
 function judgeAgainstHistory(m: Metric, prior: number[], b: number, t: Threshold, config: GateConfig): Judgement {
   const center = median(prior);
   const change = relChange(center, b);
   if (withinThreshold(t, center, b)) {
     return { change, method: 'history', verdict: 'unchanged', reason: `within ${pct(t.relative)} of the median of ${prior.length} earlier runs` };
   }
-  const sigma = robustSigma(prior);
+  // A prediction interval from n earlier values: Student's t with n - 1 degrees of freedom
+  // on the larger of the robust and the plain spread (the MAD of five values can be near
+  // zero, which made every small wobble "significant": an A/A here alarmed 13 times in 13).
+  const n = prior.length;
+  const sigma = Math.max(robustSigma(prior), sampleSd(prior)) * Math.sqrt(1 + 1 / n);
   const z = sigma > 0 ? (b - center) / sigma : Math.sign(b - center) * Infinity;
-  const pValue = 2 * (1 - normalCdf(Math.abs(z)));
+  const pValue = Number.isFinite(z) ? 2 * (1 - jStat.studentt.cdf(Math.abs(z), n - 1)) : 0;
   if (pValue >= config.alpha) {
-    return { change, pValue, confidence: 1 - pValue, method: 'history', verdict: 'inconclusive', reason: `within the spread of ${prior.length} earlier runs (robust z=${z.toFixed(1)})` };
+    return { change, pValue, confidence: 1 - pValue, method: 'history', verdict: 'inconclusive', reason: `within the spread of ${n} earlier runs (t=${z.toFixed(1)}, ${n - 1} df)` };
   }
-  return { change, pValue, confidence: 1 - pValue, method: 'history', verdict: directional(m, change), reason: `outside the spread of ${prior.length} earlier runs (robust z=${z.toFixed(1)})` };
+  return { change, pValue, confidence: 1 - pValue, method: 'history', verdict: directional(m, change), reason: `outside the spread of ${n} earlier runs (t=${z.toFixed(1)}, ${n - 1} df)` };
 }
 
 function judgeSingle(a: number, b: number, t: Threshold): Judgement {
@@ -241,7 +256,8 @@ export function effectiveThreshold(config: GateConfig, metric: Metric, prior: re
   if (metric.kind !== 'latency' && metric.kind !== 'throughput' && metric.kind !== 'timing') return t;
   const atLeast = (rel: number) => ({ ...t, relative: Math.max(t.relative, rel) });
   const logs = (prior ?? []).filter((v) => v > 0).map(Math.log);
-  if (logs.length >= MIN_HISTORY) return atLeast(Math.expm1(3 * Math.SQRT2 * robustSigma(logs)));
+  // The larger of the robust and the plain spread: the MAD of five values can be near zero.
+  if (logs.length >= MIN_HISTORY) return atLeast(Math.expm1(3 * Math.SQRT2 * Math.max(robustSigma(logs), sampleSd(logs))));
   if (spread !== undefined) {
     // One baseline, no history: a single query's drift between two runs is heavier-tailed
     // than the cross-query spread suggests (a real A/A here moved 5 of 88 medians by
@@ -407,6 +423,7 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   // 0.11 ms query by 0.06 ms with a floor p99 of 0.08–0.12 ms.
   const roundTrip = Math.max(baseline.clientFloor?.latencyMs.p99 ?? 0, current.clientFloor?.latencyMs.p99 ?? 0);
   const pending: Array<{ at: number; metric: Metric; evidence: SampleEvidence; threshold: Threshold; shift?: number }> = [];
+  const historyJudged: Array<{ at: number; metric: Metric; rawPValue: number }> = [];
   for (const cur of curMetrics) {
     const { samples: _s, params: _p, value: _v, effect: _e, ...identity } = cur;
     const base = baseMetrics.get(cur.id);
@@ -421,8 +438,23 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
     const shifted = !!shift && sampled(cur) && sampled(base);
     const widened = effectiveThreshold(config, cur, prior, shifted ? shift.spread : undefined);
     const threshold = cur.kind === 'latency' && !cur.id.startsWith('client/') && roundTrip > widened.absolute ? { ...widened, absolute: roundTrip } : widened;
-    const judged = presets.get(cur.id) ?? (shifted ? sampleEvidence(cur, base.samples!, cur.samples!.map((x) => x / Math.exp(shift!.log)), threshold, config) : judge(base, cur, threshold, config, prior));
-    if ('rawPValue' in judged) {
+    // With a history, a noisy metric's run-to-run spread is measured: judge its value against
+    // the earlier runs' (a prediction interval), not one run's samples against another's,
+    // whose thousands of samples make any drift between runs "significant".
+    const byHistory = cur.gated && base.gated && NOISY_KINDS.has(cur.kind) && (prior?.length ?? 0) >= MIN_HISTORY;
+    const judged =
+      presets.get(cur.id) ??
+      (byHistory
+        ? judgeAgainstHistory(cur, prior!, cur.value, threshold, config)
+        : shifted
+          ? sampleEvidence(cur, base.samples!, cur.samples!.map((x) => x / Math.exp(shift!.log)), threshold, config)
+          : judge(base, cur, threshold, config, prior));
+    if (!('rawPValue' in judged) && judged.method === 'history') {
+      // Judged against the history's spread: one more test of the family's Holm adjustment
+      // below (a change within the minimum effect was not tested: p = 1).
+      historyJudged.push({ at: metrics.length, metric: cur, rawPValue: judged.pValue ?? 1 });
+      metrics.push({ ...identity, baseline: base.value, current: cur.value, threshold, ...judged });
+    } else if ('rawPValue' in judged) {
       pending.push({ at: metrics.length, metric: cur, evidence: judged, threshold, shift: shifted ? Math.expm1(shift.log) : undefined });
       metrics.push({ ...identity, baseline: base.value, current: cur.value, threshold, method: 'rank-test', verdict: 'inconclusive', reason: '' });
     } else {
@@ -431,9 +463,21 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   }
   // Many latencies are tested at once: Holm's adjustment keeps the chance of any false
   // alarm in a run at alpha (an A/A run has ~100 tested metrics).
-  const adjusted = holmAdjust(pending.map((p) => p.evidence.rawPValue));
+  // Metrics judged against the history are tested too: one family, so ~100 of them at
+  // alpha each do not make a false alarm nearly certain (an A/A here: 13 of 13 before).
+  const adjustedAll = holmAdjust([...pending.map((p) => p.evidence.rawPValue), ...historyJudged.map((h) => h.rawPValue)]);
+  const adjusted = adjustedAll.slice(0, pending.length);
   pending.forEach((p, i) => {
     Object.assign(metrics[p.at], decideSamples(p.metric, p.evidence, adjusted[i], p.threshold, config.alpha, p.shift));
+  });
+  historyJudged.forEach((h, i) => {
+    const p = adjustedAll[pending.length + i];
+    const m = metrics[h.at];
+    if (p >= config.alpha && (m.verdict === 'regressed' || m.verdict === 'improved')) {
+      Object.assign(m, { pValue: p, confidence: 1 - p, verdict: 'inconclusive' as const, reason: `${m.reason}, but not once the family's ${adjustedAll.length} tests are adjusted (Holm p=${formatP(p)})` });
+    } else if (m.pValue !== undefined) {
+      Object.assign(m, { pValue: p, confidence: 1 - p });
+    }
   });
   const erroredNow = new Set(current.scenarios.filter((s) => s.status !== 'ok').map((s) => s.name));
   for (const base of baseMetrics.values()) {
