@@ -80,7 +80,9 @@ test('Ctrl-C in the second scenario: partial results with the first kept, report
   const clean = join(dir, 'clean');
   const ref = await runCli(args(clean), { env: e });
   assert.is(ref.code, 0, ref.stderr);
-  const cmp = await runCli(['compare', join(clean, 'results.json'), join(out, 'results.json'), '--changed-only']);
+  // A/A-clean at this machine's drift between processes (whole runs moved by up to 40 %
+  // here: docs/performance.md), which the gate's runDrift states.
+  const cmp = await runCli(['compare', join(clean, 'results.json'), join(out, 'results.json'), '--changed-only', '--threshold', 'runDrift=25%']);
   assert.is(cmp.code, 0, cmp.stdout + cmp.stderr);
 });
 
