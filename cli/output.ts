@@ -2,6 +2,7 @@
  * Everything the CLI prints goes through here: one place that redacts passwords,
  * honours --quiet and --json, and formats errors as message + hint.
  */
+import { renameSync, writeFileSync } from 'node:fs';
 import { PgscaleError, toPgscaleError } from '../db/errors.ts';
 import { redactSecrets } from '../db/redact.ts';
 
@@ -42,4 +43,10 @@ export function printError(err: unknown, debug: boolean): void {
     lines.push('  (run again with --debug for the stack trace)');
   }
   process.stderr.write(redactSecrets(lines.join('\n')) + '\n');
+}
+
+/** Write a file whole or not at all: a temporary file renamed over the old one. */
+export function writeFileAtomic(path: string, text: string): void {
+  writeFileSync(`${path}.tmp`, text);
+  renameSync(`${path}.tmp`, path);
 }

@@ -10,7 +10,7 @@
  *   rounds/R/ARM/SCENARIO/           each child run's own output, and its log
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PgscaleError } from '../db/errors.ts';
 import type { Target } from '../db/target.ts';
@@ -23,6 +23,7 @@ import type { Results } from '../reports/schema.ts';
 import type { Scenario } from '../scenarios/index.ts';
 import { datasetSchema, ensureDataset } from '../scenarios/runner.ts';
 import { currentCommit, generatorVersionOf, PGSCALE_ROOT, prepareBaseline, resolveRef } from './worktree.ts';
+import { writeFileAtomic } from './output.ts';
 import type { RunFlags } from './run.ts';
 
 /** Default rounds of a paired run: three give every metric two degrees of freedom of its own. */
@@ -101,12 +102,6 @@ async function runChild(entry: string, args: string[], env: NodeJS.ProcessEnv, o
   }
 }
 
-/** Write a file whole or not at all: a temporary file renamed over the old one. */
-function writeAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
-}
-
 /** Run the paired rounds; returns the paired document (also written to DIR/paired.json). */
 export async function runPaired(target: Target, opts: PairedOptions): Promise<{ paired: PairedRun; files: string[] }> {
   const { flags, scenarios, out, log } = opts;
@@ -136,7 +131,7 @@ export async function runPaired(target: Target, opts: PairedOptions): Promise<{ 
   const write = () => {
     const paired: PairedRun = { kind: PAIRED_KIND, version: PAIRED_VERSION, baseline: { ref: flags.baselineRef, gitSha: baselineSha }, current: { ref: 'HEAD', gitSha: currentSha }, sharedData, startedAt, finishedAt: new Date().toISOString(), rounds };
     mkdirSync(out, { recursive: true });
-    writeAtomic(join(out, 'paired.json'), `${JSON.stringify(paired, null, 2)}\n`);
+    writeFileAtomic(join(out, 'paired.json'), `${JSON.stringify(paired, null, 2)}\n`);
     return paired;
   };
   try {

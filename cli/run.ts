@@ -5,7 +5,7 @@
  * scenario errored (the results are written all the same), 2 on bad usage.
  */
 import { Option, type Command } from 'commander';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadResults } from '../reports/load.ts';
 import { join, resolve } from 'node:path';
 import { PgscaleError } from '../db/errors.ts';
@@ -16,7 +16,7 @@ import { type Results, parseResults } from '../reports/schema.ts';
 import { selectScenarios } from '../scenarios/index.ts';
 import { runScenarios } from '../scenarios/runner.ts';
 import { type ConnectionFlags, common, connectionOptions, parseInteger } from './options.ts';
-import { info, printJson } from './output.ts';
+import { info, printJson, writeFileAtomic } from './output.ts';
 import { loadProgress } from './progress.ts';
 import { withTarget } from './session.ts';
 import { DEFAULT_ROUNDS, runPaired } from './paired-run.ts';
@@ -143,9 +143,7 @@ function resumable(dir: string): Results {
 export function writeResultsJson(out: string, results: Results): void {
   const valid = parseResults(results);
   mkdirSync(out, { recursive: true });
-  const path = join(out, 'results.json');
-  writeFileSync(`${path}.tmp`, `${JSON.stringify(valid, null, 2)}\n`);
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomic(join(out, 'results.json'), `${JSON.stringify(valid, null, 2)}\n`);
 }
 
 /** --pooler-url must be a postgres:// URL: a usage error before anything starts. */

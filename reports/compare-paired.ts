@@ -14,18 +14,15 @@
  * Deterministic metrics (sizes, counts) and statuses are judged as in a one-baseline
  * comparison of the first round.
  */
-import jstat from 'jstat';
 import { type Comparison, compareResults, type CompareOptions, type MetricComparison, type Verdict } from './compare.ts';
 import { CAPACITY_PAIR_NOISE } from './compare-capacity.ts';
 import { assertComparable } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
 import { extractMetrics, type Metric } from './metrics.ts';
 import type { PairedRun } from './paired.ts';
-import { fitVariancePrior, holmAdjust, median, type VariancePrior } from './stats.ts';
+import { fitVariancePrior, holmAdjust, median, sampleVariance, studentQuantile, studentTwoSidedP, type VariancePrior } from './stats.ts';
 import { DEFAULT_GATE_CONFIG, thresholdFor } from './thresholds.ts';
 
-// jStat is CommonJS: its one export object, unwrapped.
-const { jStat } = jstat;
 
 const NOISY = new Set(['latency', 'throughput', 'timing']);
 
@@ -140,10 +137,6 @@ function family(m: Metric): string {
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const variance = (xs: readonly number[]) => {
-  const m = mean(xs);
-  return xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1);
-};
 const geomean = (xs: readonly number[]) => Math.exp(mean(xs.map(Math.log)));
 
 /**
@@ -154,7 +147,7 @@ const geomean = (xs: readonly number[]) => Math.exp(mean(xs.map(Math.log)));
  */
 function priorFor(series: readonly Series[], rounds: number, runDrift: number, family?: string): VariancePrior {
   if (family === 'capacity') return { s2: CAPACITY_PAIR_NOISE.sigma ** 2, df: CAPACITY_PAIR_NOISE.df };
-  const fitted = rounds >= 2 && series.length >= MIN_PRIOR_METRICS ? fitVariancePrior(series.map((s) => variance(s.logRatios)), rounds - 1) : undefined;
+  const fitted = rounds >= 2 && series.length >= MIN_PRIOR_METRICS ? fitVariancePrior(series.map((s) => sampleVariance(s.logRatios)), rounds - 1) : undefined;
   return fitted ?? { s2: 2 * runDrift * runDrift, df: 4 };
 }
 
@@ -202,12 +195,12 @@ export function comparePaired(run: PairedRun, opts: Pick<CompareOptions, 'config
     }
     const prior = priors.get(s.shifts === undefined && s.metric.id.endsWith('/latency-shift') ? 'shift' : family(s.metric))!;
     const d = mean(s.logRatios);
-    const own = R >= 2 ? variance(s.logRatios) : 0;
+    const own = R >= 2 ? sampleVariance(s.logRatios) : 0;
     const s2 = Number.isFinite(prior.df) ? (prior.df * prior.s2 + (R - 1) * own) / (prior.df + R - 1) : prior.s2;
     const df = prior.df + R - 1;
     const se = Math.sqrt(s2 / R);
     const t = se > 0 ? d / se : d === 0 ? 0 : Math.sign(d) * Infinity;
-    const pRaw = Number.isFinite(df) ? 2 * (1 - jStat.studentt.cdf(Math.abs(t), df)) : 2 * (1 - jStat.studentt.cdf(Math.abs(t), 1e6));
+    const pRaw = studentTwoSidedP(t, df);
     tested.push({ at, pRaw, s, d, se, df });
   }
   const adjusted = holmAdjust(tested.map((x) => x.pRaw));
@@ -220,7 +213,7 @@ export function comparePaired(run: PairedRun, opts: Pick<CompareOptions, 'config
     const b = geomean(s.current);
     // The change judged: beyond the shift, where one was taken out.
     const change = Math.expm1(d);
-    const q = Number.isFinite(df) ? jStat.studentt.inv(1 - config.alpha / 2, df) : jStat.studentt.inv(1 - config.alpha / 2, 1e6);
+    const q = studentQuantile(1 - config.alpha / 2, df);
     const ci = { lower: Math.expm1(d - q * se), upper: Math.expm1(d + q * se) };
     const p = adjusted[i];
     const beyond = s.shifts ? ` beyond its block's shift (${s.shifts.map((x) => formatChange(Math.expm1(x))).join(', ')})` : '';

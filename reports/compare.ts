@@ -24,18 +24,15 @@
  */
 import { capacityJudgements } from './compare-capacity.ts';
 import { trafficJudgements, withTrafficThresholds } from './compare-traffic.ts';
-import jstat from 'jstat';
 import { assertComparable } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
 import { buildTrends, sameRun, sortHistory, type Trend } from './history.ts';
 import { extractMetrics, type Metric } from './metrics.ts';
 import type { Results } from './schema.ts';
-import { bootstrapMeanDifference, bootstrapMedianRatio, holmAdjust, mannWhitneyU, median, normalCdf, robustSigma } from './stats.ts';
+import { bootstrapMeanDifference, bootstrapMedianRatio, holmAdjust, mannWhitneyU, median, normalCdf, robustSigma, sampleVariance, studentTwoSidedP } from './stats.ts';
 import { DEFAULT_GATE_CONFIG, thresholdFor, type GateConfig, type Threshold } from './thresholds.ts';
 import { TRAFFIC_SCENARIO } from './traffic-metrics.ts';
 
-// jStat is CommonJS: its one export object, unwrapped.
-const { jStat } = jstat;
 
 export type Verdict = 'improved' | 'unchanged' | 'regressed' | 'inconclusive';
 export const VERDICTS: readonly Verdict[] = ['regressed', 'inconclusive', 'improved', 'unchanged'];
@@ -212,11 +209,6 @@ function decideSamples(m: Metric, e: SampleEvidence, pValue: number, t: Threshol
   return { ...common, confidence: 1 - pValue, verdict: directional(m, e.change), reason: `significant (adjusted p=${formatP(pValue)}) and over ${pct(t.certain ?? t.relative)}${beyond}` };
 }
 
-function sampleSd(xs: readonly number[]): number {
-  const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / Math.max(1, xs.length - 1));
-}
-
 function judgeAgainstHistory(m: Metric, prior: number[], b: number, t: Threshold, config: GateConfig): Judgement {
   const center = median(prior);
   const change = relChange(center, b);
@@ -227,9 +219,9 @@ function judgeAgainstHistory(m: Metric, prior: number[], b: number, t: Threshold
   // on the larger of the robust and the plain spread (the MAD of five values can be near
   // zero, which made every small wobble "significant": an A/A here alarmed 13 times in 13).
   const n = prior.length;
-  const sigma = Math.max(robustSigma(prior), sampleSd(prior)) * Math.sqrt(1 + 1 / n);
+  const sigma = Math.max(robustSigma(prior), Math.sqrt(sampleVariance(prior))) * Math.sqrt(1 + 1 / n);
   const z = sigma > 0 ? (b - center) / sigma : Math.sign(b - center) * Infinity;
-  const pValue = Number.isFinite(z) ? 2 * (1 - jStat.studentt.cdf(Math.abs(z), n - 1)) : 0;
+  const pValue = studentTwoSidedP(z, n - 1);
   if (pValue >= config.alpha) {
     return { change, pValue, confidence: 1 - pValue, method: 'history', verdict: 'inconclusive', reason: `within the spread of ${n} earlier runs (t=${z.toFixed(1)}, ${n - 1} df)` };
   }
@@ -257,7 +249,7 @@ export function effectiveThreshold(config: GateConfig, metric: Metric, prior: re
   const atLeast = (rel: number) => ({ ...t, relative: Math.max(t.relative, rel) });
   const logs = (prior ?? []).filter((v) => v > 0).map(Math.log);
   // The larger of the robust and the plain spread: the MAD of five values can be near zero.
-  if (logs.length >= MIN_HISTORY) return atLeast(Math.expm1(3 * Math.SQRT2 * Math.max(robustSigma(logs), sampleSd(logs))));
+  if (logs.length >= MIN_HISTORY) return atLeast(Math.expm1(3 * Math.SQRT2 * Math.max(robustSigma(logs), Math.sqrt(sampleVariance(logs)))));
   if (spread !== undefined) {
     // One baseline, no history: a single query's drift between two runs is heavier-tailed
     // than the cross-query spread suggests (a real A/A here moved 5 of 88 medians by

@@ -7,9 +7,15 @@
  *
  * Written here rather than taken from a library because the libraries at hand either
  * lack p-values for these tests or resample with Math.random(), which would make the
- * gate non-reproducible. The draws come from generators/rng.ts's seeded Rng.
+ * gate non-reproducible. The draws come from generators/rng.ts's seeded Rng. Student's t
+ * (the paired and history tests) comes from jStat; the empirical Bayes prior of the paired
+ * test (digamma, trigamma and limma's moment fit) is written out below.
  */
+import jstat from 'jstat';
 import { Rng } from '../generators/rng.ts';
+
+// jStat is CommonJS: its one export object, unwrapped.
+const { jStat } = jstat;
 
 /** Median of a sample (NaN when empty). Does not modify its input. */
 export function median(xs: readonly number[]): number {
@@ -357,4 +363,22 @@ export function fitVariancePrior(variances: readonly number[], df: number): Vari
   if (spread <= 0) return { s2: Math.exp(mean), df: Infinity };
   const d0 = 2 * trigammaInverse(spread);
   return { s2: Math.exp(mean + digamma(d0 / 2) - Math.log(d0 / 2)), df: d0 };
+}
+
+/** Student's t: two-sided p-value of |t| with df degrees of freedom (df = Infinity: the normal). */
+export function studentTwoSidedP(t: number, df: number): number {
+  if (!Number.isFinite(t)) return 0;
+  return 2 * (1 - jStat.studentt.cdf(Math.abs(t), Number.isFinite(df) ? df : 1e6));
+}
+
+/** Student's t: the q-quantile with df degrees of freedom (df = Infinity: the normal). */
+export function studentQuantile(q: number, df: number): number {
+  return jStat.studentt.inv(q, Number.isFinite(df) ? df : 1e6);
+}
+
+/** Sample variance (n - 1 in the denominator; 0 for fewer than two values). */
+export function sampleVariance(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const mean = xs.reduce((a, x) => a + x, 0) / xs.length;
+  return xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
 }
