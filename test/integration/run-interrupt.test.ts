@@ -48,6 +48,15 @@ async function scratchAppears(): Promise<void> {
   throw new Error('no scratch schema appeared in 60 s');
 }
 
+/** Start a run into DIR/name, send `signal` once time-index is at work in its scratch schemas. */
+async function interruptInTimeIndex(name: string, signal: NodeJS.Signals) {
+  const out = join(dir, name);
+  const run = startCli(args(out), { env: await env() });
+  await scratchAppears();
+  run.child.kill(signal);
+  return { out, result: await run.done };
+}
+
 test.after(async () => {
   for (const s of await schemas()) await dropSchema(s.name).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
@@ -55,11 +64,7 @@ test.after(async () => {
 
 test('Ctrl-C in the second scenario: partial results with the first kept, reports, no scratch left; --resume completes it', async () => {
   const e = await env();
-  const out = join(dir, 'ctrl-c');
-  const run = startCli(args(out), { env: e });
-  await scratchAppears();
-  run.child.kill('SIGINT');
-  const r = await run.done;
+  const { out, result: r } = await interruptInTimeIndex('ctrl-c', 'SIGINT');
   assert.is(r.code, 130, r.stderr);
   assert.match(r.stderr, /--resume/);
   const partial = parseResults(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')));
@@ -69,7 +74,7 @@ test('Ctrl-C in the second scenario: partial results with the first kept, report
   assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /This run was interrupted/);
   assert.equal((await schemas()).filter((s) => s.state === 'scratch'), []);
 
-  const resumed = await runCli(['run', 'enum-storage', 'time-index', '--scale', '20k', '--months', '3', '--seed', '4', '--query-ms', '50', '--jobs', '2', '--schema-prefix', PREFIX, '--resume', out], { env: e });
+  const resumed = await runCli(args('', '--resume', out), { env: e });
   assert.is(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /enum-storage: already measured/);
   const full = parseResults(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')));
@@ -88,11 +93,7 @@ test('Ctrl-C in the second scenario: partial results with the first kept, report
 
 test('kill -9 mid-scenario: the last finished scenario is on disk; the next run and drop --scratch remove the leftovers', async () => {
   const e = await env();
-  const out = join(dir, 'killed');
-  const run = startCli(args(out), { env: e });
-  await scratchAppears();
-  run.child.kill('SIGKILL');
-  await run.done;
+  const { out } = await interruptInTimeIndex('killed', 'SIGKILL');
   const left = parseResults(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')));
   assert.ok(left.partial);
   assert.equal(left.scenarios.map((s) => [s.name, s.status]), [['enum-storage', 'ok']]);
@@ -104,7 +105,7 @@ test('kill -9 mid-scenario: the last finished scenario is on disk; the next run 
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.equal((await schemas()).filter((s) => s.state === 'scratch'), []);
-  const resumed = await runCli([...args('', '--resume', out)], { env: e });
+  const resumed = await runCli(args('', '--resume', out), { env: e });
   assert.is(resumed.code, 0, resumed.stderr);
   const full = parseResults(JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')));
   assert.equal(full.scenarios.map((s) => [s.name, s.status]), [['enum-storage', 'ok'], ['time-index', 'ok']]);
