@@ -147,7 +147,7 @@ function predicate(name: string, style: EnumStyle): string {
     style === 'smallint' ? codes.map(String) : codes.map((c) => quoteLiteral(names(domain)[c]));
   switch (name) {
     case 'task_open':
-      // seed-schema.md: WHERE status < 5 (not completed, failed or cancelled).
+      // docs/design.md, "Indexes": WHERE status < 5 (not completed, failed or cancelled).
       return style === 'smallint' ? 'status < 5' : `status IN (${q('task_status', [0, 1, 2, 3, 4]).join(', ')})`;
     case 'approval_pending':
       return `status = ${q('approval_status', [0])[0]}`;

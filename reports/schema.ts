@@ -1,7 +1,7 @@
 /**
  * The versioned results document: the only output of measurement. Every renderer and
- * the regression gate read this and nothing else. Names follow ARCHITECTURE.md's
- * results contract; fields may be added, never renamed.
+ * the regression gate read this and nothing else. Names follow the results contract in
+ * the repository's ARCHITECTURE.md; fields may be added, never renamed.
  */
 import { z } from 'zod';
 

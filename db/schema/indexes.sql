@@ -1,6 +1,6 @@
 -- Built after the data is loaded (faster than maintaining them row by row during COPY).
--- One statement per index: the loader runs, times and reports each. Names follow
--- seed-schema.md. A "pred" placeholder is a predicate on an enum column written for the
+-- One statement per index: the loader runs, times and reports each. Names and purposes:
+-- docs/design.md, "Indexes". A "pred" placeholder is a predicate on an enum column written for the
 -- chosen enum style (codes for SMALLINT, names otherwise).
 ALTER TABLE tenants ADD CONSTRAINT tenants_pkey PRIMARY KEY (id);
 ALTER TABLE bots ADD CONSTRAINT bots_pkey PRIMARY KEY (id);

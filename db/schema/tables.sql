@@ -1,4 +1,4 @@
--- The platform's tables (seed-schema.md). Run with search_path set to pgscale's schema.
+-- The platform's tables (docs/design.md, "Tables"). Run with search_path set to pgscale's schema.
 -- {{enum DOMAIN [null] [default=NAME]}} is replaced by the column type of the chosen enum
 -- style: SMALLINT codes, VARCHAR names, TEXT names or a native ENUM type.
 -- Primary keys and secondary indexes are built after the load (indexes.sql).

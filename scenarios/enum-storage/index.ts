@@ -16,7 +16,7 @@ import { fill, namedStatements, readSql, statement } from '../sql.ts';
 const NAME = 'enum-storage';
 const TABLES = ['auto_tasks', 'message_history', 'user_sessions'] as const;
 const QUERIES = ['eq-status', 'eq-status-priority', 'group-by-status', 'order-by-priority', 'name-lookup'] as const;
-/** seed-schema.md: "40 bytes per row = 40 GB per billion rows". */
+/** The design's claim (docs/design.md, "Enums stored as SMALLINT"): "40 bytes per row = 40 GB per billion rows". */
 const CLAIMED_BYTES = 40;
 /**
  * Below this many pages an index's size moves in whole 8 KiB pages (plus its metapage),

@@ -1,5 +1,5 @@
--- n-plus-one: one user's sessions with their messages, three ways (seed-schema.md's
--- "Query patterns named by the design"). {{schema}} is quoted by index.ts.
+-- n-plus-one: one user's sessions with their messages, three ways (docs/design.md,
+-- "Query patterns"). {{schema}} is quoted by index.ts.
 
 -- name: pick-users
 -- For each wanted session count, the real user whose count is nearest (ties: lowest id).
