@@ -15,9 +15,11 @@ import { register as registerList } from './list.ts';
 import { register as registerCompare } from './compare.ts';
 import { register as registerReport } from './report.ts';
 import { register as registerTraffic } from './traffic.ts';
+import { register as registerServer } from './server.ts';
+import { register as registerPsql } from './psql.ts';
 
 /** Each command lives in its own file and adds itself to the program. */
-const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate, registerDrop, registerRun, registerList, registerCompare, registerReport, registerTraffic];
+const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate, registerDrop, registerRun, registerList, registerCompare, registerReport, registerTraffic, registerServer, registerPsql];
 
 function buildProgram(): Command {
   const program = new Command('pgscale')

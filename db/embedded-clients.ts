@@ -3,6 +3,11 @@
  * run in one terminal, a load in another). Each registers by pid; the last to leave stops
  * the server. A lock folder serialises start, join and leave, so nobody joins a server
  * that is being stopped.
+ *
+ * `pgscale server start` adds a holder that outlives its process: a hold file naming the
+ * postmaster it keeps up. While it names the running postmaster, the last process to
+ * leave leaves the server running; `pgscale server stop` removes it. A hold naming
+ * another postmaster (the server stopped or crashed since) is stale and ignored.
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,6 +64,47 @@ export async function withHomeLock<T>(home: string, fn: () => Promise<T>): Promi
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }
+}
+
+/** One postmaster: its pid and start time (postmaster.pid lines 1 and 3); a recycled pid has another start. */
+export interface PostmasterId {
+  pid: number;
+  start: string;
+}
+
+interface HoldFile extends PostmasterId {
+  /** The `pgscale server start` process that placed the hold. */
+  by: number;
+  at: string;
+}
+
+const holdFile = (home: string) => join(home, 'held.json');
+
+/** Keep this postmaster up after the last pgscale process leaves it (call with the home lock held). */
+export function placeHold(home: string, postmaster: PostmasterId): void {
+  const hold: HoldFile = { ...postmaster, by: process.pid, at: new Date().toISOString() };
+  writeFileSync(holdFile(home), JSON.stringify(hold));
+}
+
+/** Does a hold keep the running postmaster up? A hold on any other postmaster is stale: removed, false. */
+export function isHeld(home: string, running: PostmasterId | undefined): boolean {
+  let hold: HoldFile;
+  try {
+    hold = JSON.parse(readFileSync(holdFile(home), 'utf8')) as HoldFile;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // A hold cut short (disk full, killed mid-write) says nothing: treat it as stale.
+    if (!(err instanceof SyntaxError)) throw err;
+    hold = { pid: 0, start: '', by: 0, at: '' };
+  }
+  if (running && hold.pid === running.pid && hold.start === running.start) return true;
+  releaseHold(home);
+  return false;
+}
+
+/** Let the last pgscale process stop the server again. */
+export function releaseHold(home: string): void {
+  rmSync(holdFile(home), { force: true });
 }
 
 /** The pgscale processes using one server: a file per pid; dead pids do not count. */

@@ -44,7 +44,8 @@ export function resolveTargetSpec(flags: TargetFlags, env: NodeJS.ProcessEnv, cw
   return { kind: 'embedded', home: embeddedHome(flags, env, cwd) };
 }
 
-function embeddedHome(flags: TargetFlags, env: NodeJS.ProcessEnv, cwd: string): string {
+/** The embedded server's home folder: `--data-dir`, then `PGSCALE_HOME`, then `.pgscale` in the working directory. */
+export function embeddedHome(flags: Pick<TargetFlags, 'dataDir'>, env: NodeJS.ProcessEnv, cwd: string): string {
   return flags.dataDir ?? env.PGSCALE_HOME ?? join(cwd, '.pgscale');
 }
 
