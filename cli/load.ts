@@ -1,8 +1,10 @@
 /** `pgscale load`: generate the platform's data set and COPY it into an owned schema. */
 import type { Command } from 'commander';
 import { type LoadSummary, load } from '../db/load.ts';
+import { readCalibration, recordLoad, writeCalibration } from './calibration.ts';
 import { type LoadFlags, common, connectionOptions } from './options.ts';
 import { info, printJson } from './output.ts';
+import { buildPlan, checkFreeSpace, describePlan, planSetting } from './plan.ts';
 import { loadProgress } from './progress.ts';
 import { withTarget } from './session.ts';
 
@@ -17,15 +19,40 @@ export function register(program: Command): void {
     .addOption(common.jobs())
     .addOption(common.schema())
     .option('--fresh', 'drop the schema (only if pgscale created it) and load anew')
-    .option('--no-wait', 'when another pgscale process is loading the schema, exit 1 at once instead of waiting for it');
+    .option('--no-wait', 'when another pgscale process is loading the schema, exit 1 at once instead of waiting for it')
+    .addOption(common.dryRun())
+    .addOption(common.force());
   connectionOptions(cmd).action(async (flags: LoadFlags) => {
-      const summary = await withTarget(flags, async (target) => {
+      const setting = planSetting(flags, process.env, process.cwd());
+      const data = { scale: flags.scale, seed: flags.seed, months: flags.months };
+      const result = await withTarget(flags, async (target) => {
+        const calibration = readCalibration(setting.calibrationPath);
+        const server = setting.server(target);
+        const plan = await buildPlan(target, {
+          command: 'load',
+          data,
+          datasets: [{ schema: flags.schema, style: flags.enums, usedBy: ['load'], modified: 'keep', fresh: !!flags.fresh, mismatch: 'refuse' }],
+          scenarios: [],
+          calibration,
+          server,
+          dataPath: setting.dataPath,
+          freeBytesOverride: setting.freeBytesOverride,
+          jobs: flags.jobs,
+          schemaPrefix: 'pgscale',
+          log: (line) => info(flags, line),
+        });
+        // Calibration loads (if any) measured something worth keeping, even for a dry run.
+        writeCalibration(setting.calibrationPath, calibration);
+        info(flags, describePlan(plan));
+        if (flags.dryRun) return { plan };
+        checkFreeSpace(plan, { force: !!flags.force, log: (line) => info(flags, line) });
         info(flags, `load: scale ${flags.scale} messages, seed ${flags.seed}, ${flags.months} months, enums ${flags.enums}, ${flags.jobs} jobs → schema ${flags.schema}`);
         const progress = loadProgress(flags);
+        let summary: LoadSummary;
         try {
-          return await load(target, {
+          summary = await load(target, {
             schema: flags.schema,
-            data: { scale: flags.scale, seed: flags.seed, months: flags.months },
+            data,
             enums: flags.enums,
             jobs: flags.jobs,
             fresh: !!flags.fresh,
@@ -35,9 +62,13 @@ export function register(program: Command): void {
         } finally {
           progress.stop();
         }
+        await recordLoad(target, calibration, server, summary);
+        writeCalibration(setting.calibrationPath, calibration);
+        return { plan, summary };
       });
-      if (flags.json) printJson(summary);
-      else info(flags, describeSummary(summary));
+      if (flags.json) printJson(result.summary ? { ...result.summary, plan: result.plan } : { dryRun: true, plan: result.plan });
+      else if (result.summary) info(flags, describeSummary(result.summary));
+      else info(flags, 'load: --dry-run — nothing was written');
     });
 }
 

@@ -49,6 +49,8 @@ export const common = {
   enums: () => new Option('--enums <style>', 'how enum columns are stored').choices(['smallint', 'varchar']).default('smallint'),
   jobs: () => new Option('--jobs <n>', 'parallel COPY connections (default: CPU count)').default(availableParallelism()).argParser(parseInteger('--jobs', 1, 64)),
   schema: () => new Option('--schema <name>', 'the schema pgscale creates and owns').default('pgscale'),
+  dryRun: () => new Option('--dry-run', 'print the plan (data sets, rows, bytes on disk, peak disk, time) and exit without loading anything'),
+  force: () => new Option('--force', 'go on when the plan needs more disk than the embedded server\'s filesystem has free'),
 };
 
 /** Add the flags every command that talks to Postgres accepts (target, output, debug). */
@@ -83,4 +85,6 @@ export interface LoadFlags extends ConnectionFlags {
   fresh?: boolean;
   /** False with --no-wait. */
   wait?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
 }

@@ -13,11 +13,13 @@ import type { LoadEvent } from '../db/load.ts';
 import { checkSchemaName } from '../db/schema.ts';
 import { formatLatencyPair } from '../reports/format.ts';
 import { type Results, parseResults } from '../reports/schema.ts';
-import { selectScenarios } from '../scenarios/index.ts';
-import { runScenarios } from '../scenarios/runner.ts';
+import { type Dataset, type Scenario, selectScenarios } from '../scenarios/index.ts';
+import { type RunStep, runScenarios } from '../scenarios/runner.ts';
+import { readCalibration, recordLoad, recordTiming, writeCalibration } from './calibration.ts';
+import { buildPlan, checkFreeSpace, describePlan, planSetting, runDatasets } from './plan.ts';
 import { type ConnectionFlags, common, connectionOptions, parseInteger } from './options.ts';
 import { info, printJson, writeFileAtomic } from './output.ts';
-import { loadProgress } from './progress.ts';
+import { RunEta, loadProgress } from './progress.ts';
 import { withTarget } from './session.ts';
 import { DEFAULT_ROUNDS, runPaired } from './paired-run.ts';
 
@@ -36,6 +38,9 @@ export interface RunFlags extends ConnectionFlags {
   baselineRef?: string;
   rounds: number;
   resume?: string;
+  variants?: string[];
+  dryRun?: boolean;
+  force?: boolean;
 }
 
 export function register(program: Command): void {
@@ -53,10 +58,15 @@ export function register(program: Command): void {
     .option('--resume <dir>', 'finish an interrupted run: keep the scenarios DIR/results.json holds, measure the rest into it (same build, data and server)')
     .option('--baseline-ref <ref>', 'paired A/B run: also run the commit REF (checked out and installed beside this one), alternating with this build, and judge the differences (DIR/paired.json, DIR/compare.md)')
     .addOption(new Option('--rounds <n>', 'rounds of a paired run (--baseline-ref): each runs every scenario once per build').default(DEFAULT_ROUNDS).argParser(parseInteger('--rounds', 1, 100)))
-    .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)));
+    .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)))
+    .addOption(new Option('--variants <names>', 'measure only these arms, comma-separated (e.g. smallint,varchar); scenarios with none of them are left out').argParser(parseList))
+    .addOption(common.dryRun())
+    .addOption(common.force());
   connectionOptions(cmd).action(async (names: string[], flags: RunFlags) => {
       // Usage errors first: before any server is started.
-      const scenarios = selectScenarios(names);
+      const { scenarios, chosen, left } = chooseVariants(selectScenarios(names), flags.variants);
+      if (left.length > 0) info(flags, `run: --variants leaves out ${left.join(', ')} (none of its arms named)`);
+      if (flags.baselineRef !== undefined && (flags.variants !== undefined || flags.dryRun)) throw new PgscaleError('USAGE', '--baseline-ref cannot be combined with --variants or --dry-run');
       if (flags.poolerUrl !== undefined) checkPoolerUrl(flags.poolerUrl);
       checkSchemaName(`${flags.schemaPrefix}_x`);
       if (flags.resume !== undefined && flags.out !== undefined && resolve(flags.out) !== resolve(flags.resume)) {
@@ -65,17 +75,23 @@ export function register(program: Command): void {
       if (flags.resume !== undefined && flags.baselineRef !== undefined) throw new PgscaleError('USAGE', '--resume and --baseline-ref cannot be combined');
       const out = resolve(flags.resume ?? flags.out ?? join('out', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)));
       const resume = flags.resume !== undefined ? resumable(out) : undefined;
+      const setting = planSetting(flags, process.env, process.cwd());
       let progress: ReturnType<typeof loadProgress> | undefined;
+      let eta: RunEta | undefined;
       // One progress display per data set loaded.
       const onLoadEvent = (e: LoadEvent) => {
         // Before a load's plan (waiting for another process's load) there is no progress display yet.
         if (e.type === 'note' && !progress) info(flags, `load: ${e.message}`);
         if (e.type === 'plan') {
           progress?.stop();
-          progress = loadProgress(flags);
+          progress = loadProgress(flags, eta);
+          if (!e.reused) eta?.loadStarted();
         }
         progress?.onEvent(e);
-        if (e.type === 'phase' && e.phase === 'done') progress?.stop();
+        if (e.type === 'phase' && e.phase === 'done') {
+          progress?.stop();
+          eta?.loadDone();
+        }
       };
       const t0 = performance.now();
       if (flags.baselineRef !== undefined) {
@@ -89,16 +105,56 @@ export function register(program: Command): void {
         return;
       }
       const interrupt = new AbortController();
-      const results = await withTarget(flags, async (target) => {
+      const data = { scale: flags.scale, seed: flags.seed, months: flags.months };
+      const kept = new Set((resume?.scenarios ?? []).filter((r) => r.status === 'ok').map((r) => r.name));
+      const ran = await withTarget(flags, async (target) => {
+        const calibration = readCalibration(setting.calibrationPath);
+        const server = setting.server(target);
+        const toRun = scenarios.filter((s) => !kept.has(s.name));
+        const plan = await buildPlan(target, {
+          command: 'run',
+          data,
+          datasets: runDatasets(toRun, data, flags.schemaPrefix, chosen),
+          scenarios: toRun,
+          calibration,
+          server,
+          dataPath: setting.dataPath,
+          freeBytesOverride: setting.freeBytesOverride,
+          jobs: flags.jobs,
+          schemaPrefix: flags.schemaPrefix,
+          log: (line) => info(flags, line),
+        });
+        writeCalibration(setting.calibrationPath, calibration);
+        info(flags, describePlan(plan));
+        if (flags.dryRun) return { plan };
+        checkFreeSpace(plan, { force: !!flags.force, log: (line) => info(flags, line) });
+        eta = new RunEta(plan);
         info(flags, `run: ${scenarios.map((s) => s.name).join(', ')} at scale ${flags.scale.toLocaleString('en-US')}, seed ${flags.seed} → ${out}`);
+        // Each scenario's own time (its loads taken out) and each load: figures for the next plan.
+        const loads: Dataset[] = [];
+        let loadSecondsInScenario = 0;
+        const onStep = (e: RunStep) => {
+          if (e.type === 'scenario-start') {
+            loadSecondsInScenario = 0;
+            eta?.scenarioStarted(e.name);
+            info(flags, `run: scenario ${e.name} — run ETA ${eta?.describe()}`);
+          } else if (e.type === 'dataset') {
+            if (!e.dataset.summary.reused) loadSecondsInScenario += e.dataset.summary.seconds.total;
+            loads.push(e.dataset);
+          } else if (e.status === 'ok') {
+            recordTiming(calibration, server, `scenario/${e.name}`, flags.scale, Math.max(0, e.seconds - loadSecondsInScenario));
+          }
+        };
         try {
-          return await runScenarios(target, {
+          const results = await runScenarios(target, {
             signal: interrupt.signal,
             resume,
             // Each finished scenario is on disk at once: an interrupted or killed run keeps it.
             onScenario: (soFar) => writeResultsJson(out, soFar),
-            data: { scale: flags.scale, seed: flags.seed, months: flags.months },
+            data,
             scenarios,
+            variants: chosen,
+            onStep,
             jobs: flags.jobs,
             schemaPrefix: flags.schemaPrefix,
             latency: { timeMs: flags.queryMs },
@@ -106,15 +162,25 @@ export function register(program: Command): void {
             log: (line) => info(flags, line),
             onLoadEvent,
           });
+          return { plan, results };
         } finally {
           progress?.stop();
+          for (const ds of loads) await recordLoad(target, calibration, server, ds.summary).catch((err: unknown) => info(flags, `plan: could not record the load of ${ds.schema} (${(err as Error).message})`));
+          writeCalibration(setting.calibrationPath, calibration);
         }
       }, interrupt);
+      if (!ran.results) {
+        if (flags.json) printJson({ dryRun: true, plan: ran.plan });
+        else info(flags, 'run: --dry-run — nothing was written');
+        return;
+      }
+      const { results, plan } = ran;
       const files = await writeResults(out, results);
       const seconds = (performance.now() - t0) / 1000;
       const errored = results.scenarios.filter((s) => s.status === 'errored');
       if (flags.json) {
         printJson({
+          plan,
           out,
           files,
           seconds,
@@ -130,6 +196,46 @@ export function register(program: Command): void {
         process.exitCode = 130;
       }
     });
+}
+
+/** `a,b` → ['a', 'b'] (a usage error when empty). */
+function parseList(value: string): string[] {
+  const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) throw new PgscaleError('USAGE', `invalid --variants '${value}': expected arm names separated by commas, such as smallint,varchar`);
+  return names;
+}
+
+/**
+ * Limit the scenarios to the arms named: each scenario keeps the named arms it has (all
+ * of them when none are named); one with none of them is left out; one that cannot
+ * measure part of its arms is a usage error. Unknown names are a usage error listing the
+ * known ones.
+ */
+export function chooseVariants(scenarios: readonly Scenario[], names: readonly string[] | undefined): { scenarios: Scenario[]; chosen: Record<string, string[]>; left: string[] } {
+  if (names === undefined) return { scenarios: [...scenarios], chosen: {}, left: [] };
+  const known = [...new Set(scenarios.flatMap((s) => s.variants))];
+  const unknown = names.filter((n) => !known.includes(n));
+  if (unknown.length > 0) {
+    throw new PgscaleError('USAGE', `unknown variant${unknown.length > 1 ? 's' : ''} for ${scenarios.map((s) => s.name).join(', ')}: ${unknown.join(', ')}`, { hint: `Known variants: ${known.join(', ')}.` });
+  }
+  const chosen: Record<string, string[]> = {};
+  const kept: Scenario[] = [];
+  const left: string[] = [];
+  for (const s of scenarios) {
+    const arms = s.variants.filter((v) => names.includes(v));
+    if (arms.length === 0) {
+      left.push(s.name);
+      continue;
+    }
+    if (arms.length < s.variants.length) {
+      if (!s.variantsSelectable) {
+        throw new PgscaleError('USAGE', `scenario ${s.name} measures all its arms together (${s.variants.join(', ')}): it cannot measure only ${arms.join(', ')}`, { hint: `Name all of its arms, or leave ${s.name} out.` });
+      }
+      chosen[s.name] = arms;
+    }
+    kept.push(s);
+  }
+  return { scenarios: kept, chosen, left };
 }
 
 /** The interrupted run in DIR, to resume (a usage error when there is none). */

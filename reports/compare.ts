@@ -24,7 +24,7 @@
  */
 import { capacityJudgements } from './compare-capacity.ts';
 import { trafficJudgements, withTrafficThresholds } from './compare-traffic.ts';
-import { assertComparable } from './fingerprint.ts';
+import { armDifferences, assertComparable } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
 import { buildTrends, sameRun, sortHistory, type Trend } from './history.ts';
 import { extractMetrics, type Metric } from './metrics.ts';
@@ -386,7 +386,8 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   let priorById: Map<string, number[]> | undefined;
   let measuredDrift: number | undefined;
   if (opts.history) {
-    const prior = sortHistory(opts.history.filter((r) => !sameRun(r, current)));
+    // Only earlier runs of the same arms (`run --variants`) make the history.
+    const prior = sortHistory(opts.history.filter((r) => !sameRun(r, current) && armDifferences(r, current).length === 0));
     if (!prior.some((r) => sameRun(r, baseline))) prior.push(baseline);
     measuredDrift = historyDrift(prior);
     priorById = new Map();

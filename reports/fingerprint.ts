@@ -39,6 +39,25 @@ function nodeMajor(v: string): string {
   return (/(\d+)/.exec(v) ?? [])[1] ?? v;
 }
 
+/** The arms each scenario measured, as `run --variants` chose them ('all' when not chosen). */
+function armsOf(r: Results): Map<string, string> {
+  return new Map(r.scenarios.map((s) => [s.name, s.chosenVariants ? [...s.chosenVariants].sort().join(',') : 'all']));
+}
+
+/**
+ * Scenarios both runs hold that measured different arms (`run --variants`), described;
+ * empty when the arms match. A result without chosen arms measured all of them.
+ */
+export function armDifferences(baseline: Results, current: Results): string[] {
+  const b = armsOf(baseline);
+  const out: string[] = [];
+  for (const [name, arms] of armsOf(current)) {
+    const before = b.get(name);
+    if (before !== undefined && before !== arms) out.push(`${name} measured other arms (baseline ${before}, current ${arms})`);
+  }
+  return out;
+}
+
 /** List what differs between a baseline and a current run, split into problems and warnings. */
 export function checkComparable(baseline: Results, current: Results): Comparability {
   const problems: string[] = [];
@@ -64,6 +83,9 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
     // scenarios on one side only show as new or missing metrics.
     warnings.push(`scenario set differs (${parts.join('; ')}): the scenarios both runs have are judged, the others are listed as new or missing`);
   }
+
+  // A run of some arms (`run --variants`) is judged only against runs of the same arms.
+  for (const d of armDifferences(baseline, current)) problems.push(`${d}: compare runs made with the same --variants`);
 
   const be = baseline.environment;
   const ce = current.environment;

@@ -183,6 +183,8 @@ export const ScenarioResult = z.object({
    * pgscale cannot control, recorded so a comparison can say when it differed.
    */
   machine: z.object({ cores: z.number(), busy: z.number(), iowait: z.number(), steal: z.number() }).optional(),
+  /** The arms `run --variants` chose, when only some were measured; absent: all of them. */
+  chosenVariants: z.array(z.string()).optional(),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 

@@ -10,7 +10,7 @@ import { PgscaleError } from '../db/errors.ts';
 import type { LoadSummary } from '../db/load.ts';
 import type { Target } from '../db/target.ts';
 import type { EnumStyle } from '../generators/enums.ts';
-import type { DataParams } from '../generators/index.ts';
+import type { DataParams, TableName } from '../generators/index.ts';
 import type { CapacityResult, MetricDecl, VariantResult } from '../reports/schema.ts';
 import { capacity } from './capacity/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
@@ -56,6 +56,8 @@ export interface ScenarioContext {
   warm(client: pg.Client, schema: string, tables: string[], prewarm?: string[]): Promise<CacheReport>;
   /** A progress line for the user (stderr via the CLI; silent in tests). */
   log(line: string): void;
+  /** The arms to measure (`run --variants`), for a scenario with `variantsSelectable`; all of them when absent. */
+  variants?: readonly string[];
 }
 
 /** What a scenario measured. */
@@ -89,6 +91,16 @@ export interface Scenario {
   variants: readonly string[];
   /** The data sets it measures, by enum style (a paired run loads them before its first round). */
   datasets?: readonly EnumStyle[];
+  /** The load-test data sets it asks for with ctx.trafficDataset, by enum style (for the run's plan). */
+  trafficDatasets?: readonly EnumStyle[];
+  /**
+   * The scratch copies it makes (for the run's plan of disk): `copies` copies of `months`
+   * calendar months of `table` from the middle of the data's span, taken from the data
+   * set of `style`; each may hold one index at a time.
+   */
+  scratch?: { table: TableName; copies: number; months: number; style: EnumStyle };
+  /** It measures only the arms named in ctx.variants (`run --variants`); others measure all theirs. */
+  variantsSelectable?: boolean;
   run(ctx: ScenarioContext): Promise<ScenarioOutcome>;
 }
 

@@ -48,7 +48,16 @@ export interface RunOptions {
    * set or server is refused, naming the difference.
    */
   resume?: Results;
+  /** Scenario name → the arms to measure (`run --variants`); a scenario not named measures all. */
+  variants?: Readonly<Record<string, readonly string[]>>;
+  /** Progress of the run as a whole: each scenario's start and end, and each data set loaded or reused. */
+  onStep?: (e: RunStep) => void;
 }
+
+export type RunStep =
+  | { type: 'scenario-start'; name: string }
+  | { type: 'scenario-end'; name: string; status: ScenarioResult['status']; seconds: number }
+  | { type: 'dataset'; dataset: Dataset };
 
 /** Why a run cannot be resumed from `earlier`, if it cannot (empty: it can). */
 export function resumeProblems(earlier: Results, now: Pick<Results, 'environment' | 'params' | 'tool'>): string[] {
@@ -152,15 +161,20 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
       dataset(style) {
         let d = datasets.get(style);
         if (!d) {
-          d = ensureDataset(target, opts, style);
+          d = ensureDataset(target, opts, style).then((ds) => {
+            opts.onStep?.({ type: 'dataset', dataset: ds });
+            return ds;
+          });
           // A failed load is retried by the next scenario that asks, not cached.
           d.catch(() => datasets.delete(style));
           datasets.set(style, d);
         }
         return d;
       },
-      trafficDataset(style) {
-        return ensureDataset(target, { ...opts, schemaPrefix: `${opts.schemaPrefix}_${TRAFFIC_SUFFIX}` }, style, 'reload');
+      async trafficDataset(style) {
+        const ds = await ensureDataset(target, { ...opts, schemaPrefix: `${opts.schemaPrefix}_${TRAFFIC_SUFFIX}` }, style, 'reload');
+        opts.onStep?.({ type: 'dataset', dataset: ds });
+        return ds;
       },
       traffic: { stepSeconds: opts.traffic?.stepSeconds ?? 5, warmupSeconds: opts.traffic?.warmupSeconds ?? 2, poolerUrl: opts.traffic?.poolerUrl },
       async scratchSchema(suffix) {
@@ -234,9 +248,11 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         const r = (x: number) => Math.round(x * 1000) / 1000;
         return { machine: { cores: share.cores, busy: r(share.busy), iowait: r(share.iowait), steal: r(share.steal) } };
       };
-      const base = { name: s.name, description: s.description, hypothesis: s.hypothesis, claim: s.claim };
+      const chosen = opts.variants?.[s.name];
+      const base = { name: s.name, description: s.description, hypothesis: s.hypothesis, claim: s.claim, ...(chosen ? { chosenVariants: [...chosen] } : {}) };
+      opts.onStep?.({ type: 'scenario-start', name: s.name });
       try {
-        const out = await untilAborted(s.run(ctx), opts.signal);
+        const out = await untilAborted(s.run(chosen ? { ...ctx, variants: chosen } : ctx), opts.signal);
         scenarios.push({ ...base, status: 'ok', finding: out.finding, notes: out.notes, variants: out.variants, metrics: out.metrics, metricKinds: out.metricKinds, capacity: out.capacity, ...(out.skipped ? { skipped: true } : {}), durationSeconds: (performance.now() - t0) / 1000, ...machine() });
         log(`scenario ${s.name}: ${out.finding}`);
       } catch (err) {
@@ -250,6 +266,7 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         scenarios.push({ ...base, status: 'errored', finding: `errored: ${error.message}`, error, variants: [], durationSeconds: (performance.now() - t0) / 1000 });
         log(`scenario ${s.name}: errored — ${error.message}${error.sqlstate ? ` [SQLSTATE ${error.sqlstate}]` : ''}`);
       }
+      opts.onStep?.({ type: 'scenario-end', name: s.name, status: scenarios[scenarios.length - 1].status, seconds: (performance.now() - t0) / 1000 });
       const last = opts.scenarios[opts.scenarios.length - 1] === s;
       if (!last) await opts.onScenario?.(document(true));
     }

@@ -57,6 +57,7 @@ export const capacity: Scenario = {
   hypothesis: 'The mix meets the objective up to a rate well below the closed-loop throughput; past it p99 breaks sharply as queues grow.',
   claim: 'Test at scale, with production-like volumes in staging: the design\'s indexes, partitions and pooling exist to hold latency under load.',
   variants: [],
+  trafficDatasets: ['smallint'],
   async run(ctx): Promise<ScenarioOutcome> {
     const ds = await ctx.trafficDataset('smallint');
     const slo = parseSlo(DEFAULT_SLO);

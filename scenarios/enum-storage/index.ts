@@ -234,10 +234,11 @@ export const enumStorage: Scenario = {
   claim: 'With 5 enum fields, VARCHAR costs ~50 bytes a row against 10 for SMALLINT: "40 bytes per row = 40 GB per billion rows".',
   variants: ENUM_STYLES,
   datasets: ENUM_STYLES,
+  variantsSelectable: true,
   async run(ctx: ScenarioContext): Promise<ScenarioOutcome> {
     const variants: VariantResult[] = [];
     const measures = new Map<EnumStyle, StyleMeasure>();
-    for (const style of ENUM_STYLES) {
+    for (const style of ENUM_STYLES.filter((s) => ctx.variants?.includes(s) ?? true)) {
       const { variant, measure } = await runStyle(ctx, style);
       variants.push(variant);
       measures.set(style, measure);

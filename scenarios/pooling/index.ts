@@ -221,6 +221,7 @@ export const pooling: Scenario = {
   hypothesis: 'Behind PgBouncer, 400 clients share a machine-sized pool of backends: fewer backends and less server memory at the same latency, where direct connections run out of max_connections; a connection per transaction costs the most, and the pooler cuts most of that cost.',
   claim: 'PgBouncer in transaction mode (default_pool_size = 50, max_client_conn = 10000) in front of the shards, and an application pool of at most 100 connections.',
   variants: VARIANTS,
+  trafficDatasets: ['smallint'],
   async run(ctx): Promise<ScenarioOutcome> {
     const binary = ctx.traffic.poolerUrl ? undefined : findPgbouncer();
     if (!ctx.traffic.poolerUrl && !binary) {

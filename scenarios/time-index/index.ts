@@ -179,6 +179,8 @@ export const timeIndex: Scenario = {
   claim: 'CREATE INDEX idx_messages_created_brin ON message_history USING BRIN (created_at) — the design chooses BRIN for the time column of its largest, monthly-partitioned table.',
   variants: ORDERINGS.flatMap((o) => KINDS.map((k) => variantName(k, o))),
   datasets: ['smallint'],
+  // prepare(): the ordered and shuffled copies of the two months the ranges touch.
+  scratch: { table: 'message_history', copies: 2, months: 2, style: 'smallint' },
   async run(ctx: ScenarioContext): Promise<ScenarioOutcome> {
     const ds = await inVariant({ scenario: NAME, variant: 'setup' }, 'load', () => ctx.dataset('smallint'));
     const totalRows = ds.summary.rows.message_history ?? 0;
