@@ -18,7 +18,7 @@ import { type Comparison, compareResults, type CompareOptions, type MetricCompar
 import { CAPACITY_PAIR_NOISE } from './compare-capacity.ts';
 import { assertComparable } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
-import { extractMetrics, type Metric } from './metrics.ts';
+import { extractMetrics, type Metric, metricDeclarations } from './metrics.ts';
 import type { PairedRun } from './paired.ts';
 import { fitVariancePrior, holmAdjust, median, sampleVariance, studentQuantile, studentTwoSidedP, type VariancePrior } from './stats.ts';
 import { DEFAULT_GATE_CONFIG, thresholdFor } from './thresholds.ts';
@@ -53,9 +53,11 @@ interface Series {
 
 /** Metrics whose per-round values exist and are positive in both arms of every round. */
 function pairedSeries(run: PairedRun): Series[] {
+  // A baseline build from before scenarios declared their metrics reads as the current build declares them.
+  const declarations = metricDeclarations(run.rounds.flatMap((r) => [r.current, r.baseline]));
   const rounds = run.rounds.map((r) => ({
-    baseline: new Map(extractMetrics(r.baseline).map((m) => [m.id, m])),
-    current: new Map(extractMetrics(r.current).map((m) => [m.id, m])),
+    baseline: new Map(extractMetrics(r.baseline, declarations).map((m) => [m.id, m])),
+    current: new Map(extractMetrics(r.current, declarations).map((m) => [m.id, m])),
   }));
   const out: Series[] = [];
   for (const metric of rounds[0].current.values()) {

@@ -11,7 +11,9 @@
  *   alpha and the interval excludes 1) AND at least the minimum effect AND above the
  *   noise floor; small changes are unchanged; big but unproven ones are inconclusive;
  * - informational metrics (`gated: false`: noisy, derived from gated ones, or read from
- *   an earlier run) are listed with their change and never judged;
+ *   an earlier run) are listed with their change and never judged; so are named metrics
+ *   no run declares (each run's own declarations first, then the current run's: a
+ *   baseline from before scenarios declared their metrics reads as the current run says);
  * - single values with no samples (throughput, build times): judged against the nightly
  *   history when given (robust z-score against the prior runs), else unchanged within
  *   the threshold and inconclusive beyond it: one value per run cannot tell noise from
@@ -27,7 +29,7 @@ import { trafficJudgements, withTrafficThresholds } from './compare-traffic.ts';
 import { armDifferences, assertComparable } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
 import { buildTrends, sameRun, sortHistory, type Trend } from './history.ts';
-import { extractMetrics, type Metric } from './metrics.ts';
+import { extractMetrics, type Metric, type MetricDeclarations, metricDeclarations } from './metrics.ts';
 import type { Results } from './schema.ts';
 import { bootstrapMeanDifference, bootstrapMedianRatio, holmAdjust, mannWhitneyU, median, normalCdf, robustSigma, sampleVariance, studentTwoSidedP } from './stats.ts';
 import { DEFAULT_GATE_CONFIG, thresholdFor, type GateConfig, type Threshold } from './thresholds.ts';
@@ -38,11 +40,12 @@ export type Verdict = 'improved' | 'unchanged' | 'regressed' | 'inconclusive';
 export const VERDICTS: readonly Verdict[] = ['regressed', 'inconclusive', 'improved', 'unchanged'];
 
 /**
- * How a verdict was reached. `offered-load`: an open-loop throughput both runs kept up
+ * How a verdict was reached. `undeclared`: a named metric no run at hand declares (results
+ * from before scenarios declared their metrics), so not judged; `offered-load`: an open-loop throughput both runs kept up
  * with (the schedule's, not the database's); `not-comparable`: a load test's throughput
  * at a different offered load, or while the client was the limit.
  */
-export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational' | 'run-shift' | 'offered-load' | 'not-comparable' | 'interval' | 'paired';
+export type Method = 'rank-test' | 'exact' | 'single-value' | 'history' | 'missing' | 'status' | 'informational' | 'undeclared' | 'run-shift' | 'offered-load' | 'not-comparable' | 'interval' | 'paired';
 
 export interface MetricComparison extends Pick<Metric, 'id' | 'scenario' | 'variant' | 'kind' | 'label' | 'unit' | 'direction' | 'gated'> {
   baseline?: number;
@@ -323,9 +326,9 @@ function judgeShift(shift: RunShift, config: GateConfig, measuredDrift?: number)
  * its latencies from each one's median over all runs; then the robust spread of those.
  * Undefined with fewer than MIN_HISTORY runs.
  */
-function historyDrift(runs: readonly Results[]): number | undefined {
+function historyDrift(runs: readonly Results[], declarations: MetricDeclarations): number | undefined {
   if (runs.length < MIN_HISTORY) return undefined;
-  const perRun = runs.map((r) => new Map(extractMetrics(r).filter((m) => m.kind === 'latency' && m.gated && m.scenario !== TRAFFIC_SCENARIO && m.value > 0).map((m) => [m.id, Math.log(m.value)])));
+  const perRun = runs.map((r) => new Map(extractMetrics(r, declarations).filter((m) => m.kind === 'latency' && m.gated && m.scenario !== TRAFFIC_SCENARIO && m.value > 0).map((m) => [m.id, Math.log(m.value)])));
   const center = new Map<string, number>();
   for (const id of new Set(perRun.flatMap((m) => [...m.keys()]))) center.set(id, median(perRun.flatMap((m) => (m.has(id) ? [m.get(id)!] : []))));
   const shifts = perRun.map((m) => median([...m].map(([id, v]) => v - center.get(id)!))).filter(Number.isFinite);
@@ -342,8 +345,18 @@ function judgeInformational(a: number, b: number): Judgement {
   return { change, method: 'informational', verdict: 'unchanged', reason: `informational, not judged${a === b ? '' : ` (moved ${formatChange(change)})`}` };
 }
 
+/** The reason a named metric no run declares is not judged. */
+const UNDECLARED_REASON = 'undeclared: no run at hand says what this metric is (results written before scenarios declared their metrics), not judged';
+
+/** A named metric neither run declares: inconclusive, since nothing says how to judge it. */
+function judgeUndeclared(a: number, b: number): Judgement {
+  const change = relChange(a, b);
+  return { change, method: 'undeclared', verdict: 'inconclusive', reason: `${UNDECLARED_REASON}${a === b ? '' : ` (moved ${formatChange(change)})`}` };
+}
+
 /** A verdict now, or sample evidence that waits for the family-wide p adjustment. */
 function judge(base: Metric, cur: Metric, t: Threshold, config: GateConfig, prior: number[] | undefined): Judgement | SampleEvidence {
+  if (cur.undeclared || base.undeclared) return judgeUndeclared(base.value, cur.value);
   if (!cur.gated || !base.gated) return judgeInformational(base.value, cur.value);
   if (cur.kind === 'size' || cur.kind === 'count' || cur.kind === 'info') return judgeExact(cur, base.value, cur.value, t);
   if (base.samples && cur.samples) return sampleEvidence(cur, base.samples, cur.samples, t, config);
@@ -379,8 +392,11 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   const config = withTrafficThresholds(opts.config ?? DEFAULT_GATE_CONFIG);
   const warnings = opts.skipFingerprint ? [] : assertComparable(baseline, current);
   const presets = new Map([...trafficJudgements(baseline, current), ...capacityJudgements(baseline, current)]);
-  const baseMetrics = new Map(extractMetrics(baseline).map((m) => [m.id, m]));
-  const curMetrics = extractMetrics(current);
+  // Each run's own declarations first; the current run's, then the baseline's and the
+  // newest earlier run's, for a run that recorded none (written before scenarios declared them).
+  const declarations = metricDeclarations([current, baseline, ...sortHistory(opts.history ?? []).reverse()]);
+  const baseMetrics = new Map(extractMetrics(baseline, declarations).map((m) => [m.id, m]));
+  const curMetrics = extractMetrics(current, declarations);
 
   let trends: Trend[] | undefined;
   let priorById: Map<string, number[]> | undefined;
@@ -389,10 +405,10 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
     // Only earlier runs of the same arms (`run --variants`) make the history.
     const prior = sortHistory(opts.history.filter((r) => !sameRun(r, current) && armDifferences(r, current).length === 0));
     if (!prior.some((r) => sameRun(r, baseline))) prior.push(baseline);
-    measuredDrift = historyDrift(prior);
+    measuredDrift = historyDrift(prior, declarations);
     priorById = new Map();
     for (const r of sortHistory(prior)) {
-      for (const m of extractMetrics(r)) {
+      for (const m of extractMetrics(r, declarations)) {
         const list = priorById.get(m.id) ?? [];
         list.push(m.value);
         priorById.set(m.id, list);
@@ -418,11 +434,12 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   const pending: Array<{ at: number; metric: Metric; evidence: SampleEvidence; threshold: Threshold; shift?: number }> = [];
   const historyJudged: Array<{ at: number; metric: Metric; rawPValue: number }> = [];
   for (const cur of curMetrics) {
-    const { samples: _s, params: _p, value: _v, effect: _e, ...identity } = cur;
+    const { samples: _s, params: _p, value: _v, effect: _e, undeclared: _u, ...identity } = cur;
     const base = baseMetrics.get(cur.id);
     baseMetrics.delete(cur.id);
     if (!base) {
-      if (!cur.gated) metrics.push({ ...identity, current: cur.value, method: 'informational', verdict: 'unchanged', reason: 'informational, not judged (not in the baseline)' });
+      if (cur.undeclared) metrics.push({ ...identity, current: cur.value, method: 'undeclared', verdict: 'inconclusive', reason: `${UNDECLARED_REASON} (not in the baseline)` });
+      else if (!cur.gated) metrics.push({ ...identity, current: cur.value, method: 'informational', verdict: 'unchanged', reason: 'informational, not judged (not in the baseline)' });
       else metrics.push({ ...identity, current: cur.value, method: 'missing', verdict: 'inconclusive', reason: 'new metric: not in the baseline' });
       continue;
     }
@@ -475,8 +492,9 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   const erroredNow = new Set(current.scenarios.filter((s) => s.status !== 'ok').map((s) => s.name));
   for (const base of baseMetrics.values()) {
     if (erroredNow.has(base.scenario)) continue; // already reported once as the scenario's status
-    const { samples: _s, params: _p, value: _v, effect: _e, ...identity } = base;
-    if (!base.gated) metrics.push({ ...identity, baseline: base.value, method: 'informational', verdict: 'unchanged', reason: 'informational, not judged (missing in the current run)' });
+    const { samples: _s, params: _p, value: _v, effect: _e, undeclared: _u, ...identity } = base;
+    if (base.undeclared) metrics.push({ ...identity, baseline: base.value, method: 'undeclared', verdict: 'inconclusive', reason: `${UNDECLARED_REASON} (missing in the current run)` });
+    else if (!base.gated) metrics.push({ ...identity, baseline: base.value, method: 'informational', verdict: 'unchanged', reason: 'informational, not judged (missing in the current run)' });
     else metrics.push({ ...identity, baseline: base.value, method: 'missing', verdict: 'inconclusive', reason: 'missing in the current run' });
   }
 

@@ -4,7 +4,7 @@
  * the strongest single change, keep it when significant and big enough, recurse into
  * both halves). Rank-based, so a single outlier night neither creates nor hides one.
  */
-import { extractMetrics, type Metric } from './metrics.ts';
+import { extractMetrics, type Metric, metricDeclarations } from './metrics.ts';
 import type { Results } from './schema.ts';
 import { median, pettitt } from './stats.ts';
 import { DEFAULT_GATE_CONFIG, thresholdFor, type GateConfig } from './thresholds.ts';
@@ -103,9 +103,11 @@ export function detectChanges(values: number[], direction: Metric['direction'], 
 export function buildTrends(runs: readonly Results[], opts: TrendOptions = {}): Trend[] {
   const series = sortHistory(runs);
   const config = opts.config ?? DEFAULT_GATE_CONFIG;
+  // The newest run's declarations for an older run that recorded none.
+  const declarations = metricDeclarations([...series].reverse());
   const byId = new Map<string, Trend>();
   series.forEach((r, run) => {
-    for (const m of extractMetrics(r)) {
+    for (const m of extractMetrics(r, declarations)) {
       let t = byId.get(m.id);
       if (!t) {
         t = { id: m.id, scenario: m.scenario, variant: m.variant, kind: m.kind, label: m.label, unit: m.unit, direction: m.direction, points: [], changes: [] };

@@ -1,7 +1,7 @@
 /** reports/: the results contract, its renderers, the regression gate and exporters. */
 export { parseResults, SCHEMA_VERSION, type Results, type ScenarioResult, type VariantResult, type QueryResult, type SizeEntry } from './schema.ts';
 export { loadResults, loadHistory, parseJsonFile, type LoadedHistory } from './load.ts';
-export { extractMetrics, queryKey, classifyNamedMetric, METRIC_KINDS, type Metric, type MetricKind, type Direction } from './metrics.ts';
+export { extractMetrics, queryKey, metricDeclarations, undeclaredMetrics, METRIC_KINDS, type Metric, type MetricKind, type MetricDeclarations, type Direction } from './metrics.ts';
 export { compareResults, effectiveThreshold, VERDICTS, type Comparison, type MetricComparison, type Verdict, type Method, type CompareOptions, type Judgement } from './compare.ts';
 export { checkTrafficComparable, trafficJudgements, keptUp, offeredLoadDiffers, TRAFFIC_THRESHOLDS, RATE_AGREEMENT } from './compare-traffic.ts';
 export { trafficMetrics, windowSeconds, TRAFFIC_SCENARIO, TRAFFIC_THROUGHPUT_ID, TRAFFIC_ERROR_RATE_ID } from './traffic-metrics.ts';

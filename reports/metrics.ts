@@ -4,7 +4,7 @@
  * noisy (timings). The gate, the exporters and the history trends all start here, so
  * a metric has the same id everywhere.
  */
-import { type MetricDecl, MetricKindName, type QueryResult, type Results } from './schema.ts';
+import { type MetricDecl, MetricKindName, type QueryResult, type Results, type ScenarioResult } from './schema.ts';
 import { trafficMetrics } from './traffic-metrics.ts';
 
 /**
@@ -34,6 +34,11 @@ export interface Metric {
   direction: Direction;
   /** False for an informational metric: the gate shows its change but never judges it. */
   gated: boolean;
+  /**
+   * A named metric that neither its results nor any beside them declare (results written
+   * before scenarios declared their metrics): listed, never judged.
+   */
+  undeclared?: true;
   /** The value compared: bytes, the median latency, ops/s … */
   value: number;
   /** Raw samples backing the value (latencies in ms; a load test's per-second figures), when the run kept them. */
@@ -97,27 +102,38 @@ export function fromDeclaration(d: MetricDecl): Classified {
 }
 
 /**
- * Classify a free-form metrics entry (variant.metrics / scenario.metrics) by its name:
- * the fallback for results whose scenario declared no `metricKinds`. The explicit rules
- * come first — a saving is no size (more saved is better), and differences between
- * variants, ratios of noisy timings, correlations and applied delays are informational.
+ * A named metric no results at hand declare: never judged, since nothing says which way
+ * is better or whether it is noisy (a name is no evidence: a rename would change it).
  */
-export function classifyNamedMetric(name: string): Classified {
-  // Derived from two variants' sizes, each gated itself; "claimed" is the design's constant.
-  if (/^saved.*Percent$/.test(name)) return { kind: 'info', unit: '%', direction: 'bigger', gated: false };
-  if (/^saved/.test(name)) return { kind: 'info', unit: /bytes/i.test(name) ? 'B' : '', direction: 'bigger', gated: false };
-  if (/^claimed/.test(name)) return { kind: 'info', unit: /bytes/i.test(name) ? 'B' : '', direction: 'none', gated: false };
-  // A statistic of the data's physical order (ANALYZE samples it) and the delay a proxy really held: noisy by nature.
-  if (/correlation/i.test(name)) return { kind: 'info', unit: '', direction: 'none', gated: false };
-  if (/^appliedDelay/.test(name)) return { kind: 'info', unit: 'ms', direction: 'none', gated: false };
-  // A ratio of two variants' latencies (nPlusOneOverJoinDirect): both latencies are gated.
-  if (/Over[A-Z]/.test(name)) return { kind: 'info', unit: 'x', direction: 'none', gated: false };
-  if (/per_?sec|PerSecond|Rate$|throughput|opsPer/i.test(name)) return { kind: 'throughput', unit: 'ops/s', direction: 'bigger', gated: true };
-  if (/bytes/i.test(name)) return { kind: 'size', unit: 'B', direction: 'smaller', gated: true };
-  if (/Seconds$|_s$|secs?$/i.test(name)) return { kind: 'timing', unit: 's', direction: 'smaller', gated: true };
-  if (/Ms$|_ms$|Lag/i.test(name)) return { kind: 'timing', unit: 'ms', direction: 'smaller', gated: true };
-  if (/Slowdown$|Overhead$/i.test(name)) return { kind: 'timing', unit: 'x', direction: 'smaller', gated: true };
-  return { kind: 'info', unit: '', direction: 'none', gated: true };
+const UNDECLARED: Classified & Pick<Metric, 'undeclared'> = { kind: 'info', unit: '', direction: 'none', gated: false, undeclared: true };
+
+/** Named-metric declarations by scenario, then metric name. */
+export type MetricDeclarations = ReadonlyMap<string, Readonly<Record<string, MetricDecl>>>;
+
+/**
+ * The declarations `docs` recorded (`scenarios[].metricKinds`), by scenario; where two
+ * declare the same metric, the earlier document wins: pass the current run first, so its
+ * declarations apply to a baseline written before scenarios recorded theirs.
+ */
+export function metricDeclarations(docs: readonly Results[]): MetricDeclarations {
+  const out = new Map<string, Record<string, MetricDecl>>();
+  for (const r of docs) {
+    for (const s of r.scenarios) {
+      if (s.metricKinds) out.set(s.name, { ...s.metricKinds, ...out.get(s.name) });
+    }
+  }
+  return out;
+}
+
+/** Named metrics of a scenario's result (variants' and scenario-wide) that its `metricKinds` does not declare, each once. */
+export function undeclaredMetrics(s: Pick<ScenarioResult, 'variants' | 'metrics' | 'metricKinds'>): string[] {
+  const names = [...s.variants.flatMap((v) => Object.keys(v.metrics)), ...Object.keys(s.metrics ?? {})];
+  return [...new Set(names.filter((n) => !declared(s.metricKinds, n)))];
+}
+
+/** The declaration of `name`, own properties only: a metric named `constructor` is no declaration. */
+function declared(decls: Readonly<Record<string, MetricDecl>> | undefined, name: string): MetricDecl | undefined {
+  return decls && Object.hasOwn(decls, name) ? decls[name] : undefined;
 }
 
 function queryMetrics(scenario: string, variant: string, q: QueryResult): Metric[] {
@@ -147,15 +163,20 @@ function queryMetrics(scenario: string, variant: string, q: QueryResult): Metric
   return out;
 }
 
-/** Flatten a results document into metrics, in document order (a load test's last). Errored scenarios yield none. */
-export function extractMetrics(results: Results): Metric[] {
+/**
+ * Flatten a results document into metrics, in document order (a load test's last).
+ * Errored scenarios yield none. A named metric reads as its scenario declared it in this
+ * document, else as `declarations` (another run's, see metricDeclarations) say; one
+ * declared by neither is marked `undeclared` and never judged.
+ */
+export function extractMetrics(results: Results, declarations?: MetricDeclarations): Metric[] {
   const out: Metric[] = [];
   if (results.clientFloor) out.push(...queryMetrics('client', '-', results.clientFloor));
   for (const s of results.scenarios) {
     if (s.status !== 'ok') continue;
-    const classify = (name: string): Classified => {
-      const d = s.metricKinds?.[name];
-      return d ? fromDeclaration(d) : classifyNamedMetric(name);
+    const classify = (name: string): Classified & Pick<Metric, 'undeclared'> => {
+      const d = declared(s.metricKinds, name) ?? declared(declarations?.get(s.name), name);
+      return d ? fromDeclaration(d) : UNDECLARED;
     };
     for (const v of s.variants) {
       for (const size of v.sizes) {

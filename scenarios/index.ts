@@ -11,7 +11,8 @@ import type { LoadSummary } from '../db/load.ts';
 import type { Target } from '../db/target.ts';
 import type { EnumStyle } from '../generators/enums.ts';
 import type { DataParams, TableName } from '../generators/index.ts';
-import type { CapacityResult, MetricDecl, VariantResult } from '../reports/schema.ts';
+import { undeclaredMetrics } from '../reports/metrics.ts';
+import type { CapacityResult, MetricDecl, ScenarioResult, VariantResult } from '../reports/schema.ts';
 import { capacity } from './capacity/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
 import { nPlusOne } from './n-plus-one/index.ts';
@@ -60,27 +61,34 @@ export interface ScenarioContext {
   variants?: readonly string[];
 }
 
-/** What a scenario measured. */
-export interface ScenarioOutcome {
+/**
+ * What each named metric a scenario emits is (variants' and scenario-wide, by name): its
+ * kind, unit, better direction, and whether the regression gate judges it. The gate reads
+ * a metric only by its declaration, never by its name.
+ */
+export type MetricDeclarations<M extends string = string> = Readonly<Record<M, MetricDecl>>;
+
+/** Named metrics as a scenario emits them: declared names only (absent where not measured). */
+export type NamedMetrics<M extends string = string> = Partial<Record<M, number>>;
+
+/** A variant's result with its named metrics limited to the scenario's declared names. */
+export type ScenarioVariant<M extends string = string> = Omit<VariantResult, 'metrics'> & { metrics: NamedMetrics<M> };
+
+/** What a scenario measured; `M`: the names its `metrics` declares. */
+export interface ScenarioOutcome<M extends string = string> {
   /** One computed sentence: the answer to the scenario's question. */
   finding: string;
   notes?: string[];
-  variants: VariantResult[];
-  metrics?: Record<string, number>;
-  /**
-   * What each named metric (variants' and scenario-wide, by name) is: its kind, unit,
-   * better direction, and whether the regression gate judges it. Undeclared names are
-   * classified by reports/metrics.ts's name rules.
-   */
-  metricKinds?: Record<string, MetricDecl>;
+  variants: Array<ScenarioVariant<M>>;
+  metrics?: NamedMetrics<M>;
   /** A capacity search's steps and result. */
   capacity?: CapacityResult;
   /** Nothing was measured, for a reason the finding gives (a missing tool): not an error. */
   skipped?: boolean;
 }
 
-/** The uniform contract. */
-export interface Scenario {
+/** The uniform contract; `M`: the names of the named metrics it emits. */
+export interface Scenario<M extends string = string> {
   name: string;
   /** One line for `pgscale list`. */
   description: string;
@@ -101,7 +109,35 @@ export interface Scenario {
   scratch?: { table: TableName; copies: number; months: number; style: EnumStyle };
   /** It measures only the arms named in ctx.variants (`run --variants`); others measure all theirs. */
   variantsSelectable?: boolean;
-  run(ctx: ScenarioContext): Promise<ScenarioOutcome>;
+  /**
+   * Every named metric it emits, declared in one place: the runner records this as the
+   * results' `metricKinds` and refuses an outcome with a metric missing from it.
+   */
+  metrics: MetricDeclarations<M>;
+  run(ctx: ScenarioContext): Promise<ScenarioOutcome<M>>;
+}
+
+/**
+ * An outcome's named metrics as the results record them, with the scenario's declarations
+ * as `metricKinds`. A metric it does not declare is refused, naming the scenario and the
+ * metric: the gate would have nothing to judge it by, and a renamed metric would slip
+ * past it unnoticed.
+ */
+export function recordedMetrics(s: Pick<Scenario, 'name' | 'metrics'>, out: Pick<ScenarioOutcome, 'variants' | 'metrics'>): Pick<ScenarioResult, 'variants' | 'metrics' | 'metricKinds'> {
+  const measured = (m: NamedMetrics): Record<string, number> => Object.fromEntries(Object.entries(m).filter((e): e is [string, number] => e[1] !== undefined));
+  const recorded = {
+    variants: out.variants.map((v) => ({ ...v, metrics: measured(v.metrics) })),
+    ...(out.metrics ? { metrics: measured(out.metrics) } : {}),
+    metricKinds: { ...s.metrics },
+  };
+  const missing = undeclaredMetrics(recorded);
+  if (missing.length > 0) {
+    throw new PgscaleError(
+      'INTERNAL',
+      `scenario ${s.name} emits ${missing.length === 1 ? 'a metric' : 'metrics'} it does not declare: ${missing.join(', ')}; declare ${missing.length === 1 ? 'it' : 'each'} in the scenario's \`metrics\` (kind, unit, direction, gated) so the regression gate knows how to judge ${missing.length === 1 ? 'it' : 'them'}`,
+    );
+  }
+  return recorded;
 }
 
 /** Every registered scenario, in run order: one line each. */

@@ -11,15 +11,19 @@ import { DEFAULT_SLO, type Slo, parseSlo } from '../../bench/traffic/slo.ts';
 import { importWorkload } from '../../bench/traffic/workload.ts';
 import { toolFingerprint } from '../../bench/environment.ts';
 import { PLATFORM_MIX } from '../../workloads/index.ts';
-import type { CapacityResult, MetricDecl } from '../../reports/schema.ts';
-import type { Scenario, ScenarioOutcome } from '../index.ts';
+import type { CapacityResult } from '../../reports/schema.ts';
+import type { MetricDeclarations, Scenario, ScenarioOutcome } from '../index.ts';
 
-/** The capacity is gated (bigger is better); its bracket is shown, never judged on its own. */
-export const CAPACITY_METRIC_KINDS: Record<string, MetricDecl> = {
+/**
+ * The capacity is gated (bigger is better); its bracket is shown, never judged on its own.
+ * `pgscale traffic --find-capacity` records the same metrics under the same declarations.
+ */
+export const CAPACITY_METRIC_KINDS = {
   maxRate: { kind: 'throughput', unit: 'ops/s', direction: 'bigger' },
   maxRateLow: { kind: 'throughput', unit: 'ops/s', direction: 'bigger', gated: false },
   maxRateHigh: { kind: 'throughput', unit: 'ops/s', direction: 'bigger', gated: false },
-};
+} satisfies MetricDeclarations;
+type CapacityMetric = keyof typeof CAPACITY_METRIC_KINDS;
 
 const rate = (r: number) => `${Number(r.toPrecision(3)).toLocaleString('en-US')} tx/s`;
 
@@ -51,14 +55,15 @@ export function capacityFinding(c: CapacityResult, workload = 'the platform mix'
   return `${workload} sustains ${rate(c.maxRate)}${bracket} with ${c.slo} on ${c.clients} connections; beyond it ${c.note && c.high === c.low ? c.note : why}${conf}.`;
 }
 
-export const capacity: Scenario = {
+export const capacity: Scenario<CapacityMetric> = {
   name: 'capacity',
   description: 'the highest rate of the platform mix that meets the SLO (p99<50ms, errors<0.1%), and the latency curve up to it',
   hypothesis: 'The mix meets the objective up to a rate well below the closed-loop throughput; past it p99 breaks sharply as queues grow.',
   claim: 'Test at scale, with production-like volumes in staging: the design\'s indexes, partitions and pooling exist to hold latency under load.',
   variants: [],
   trafficDatasets: ['smallint'],
-  async run(ctx): Promise<ScenarioOutcome> {
+  metrics: CAPACITY_METRIC_KINDS,
+  async run(ctx): Promise<ScenarioOutcome<CapacityMetric>> {
     const ds = await ctx.trafficDataset('smallint');
     const slo = parseSlo(DEFAULT_SLO);
     const admin = await ctx.target.connect();
@@ -98,7 +103,6 @@ export const capacity: Scenario = {
         notes,
         variants: [],
         metrics: { maxRate: result.maxRate, maxRateLow: result.low, maxRateHigh: result.high },
-        metricKinds: CAPACITY_METRIC_KINDS,
         capacity: result,
       };
     } finally {

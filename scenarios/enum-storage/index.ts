@@ -8,8 +8,8 @@ import type pg from 'pg';
 import { type RelationSize, findSize, tableSizes } from '../../bench/sizes.ts';
 import { quoteIdent, quoteLiteral } from '../../db/quote.ts';
 import { type EnumDomain, type EnumStyle, ENUM_STYLES, code, entries } from '../../generators/enums.ts';
-import type { MetricDecl, QueryResult, VariantResult } from '../../reports/schema.ts';
-import type { Scenario, ScenarioContext, ScenarioOutcome } from '../index.ts';
+import type { QueryResult } from '../../reports/schema.ts';
+import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioVariant } from '../index.ts';
 import { inVariant, measureQuery } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
 
@@ -26,6 +26,29 @@ export const MIN_INDEX_PAGES = 100;
 const PAGE_BYTES = 8192;
 /** Above this many rows, column bytes are averaged over a repeatable 1 % block sample. */
 const SAMPLE_ABOVE_ROWS = 2_000_000;
+
+/**
+ * What each named metric is. Per-row sizes are deterministic for the same data: gated,
+ * smaller is better. The savings are differences of two variants' sizes (each gated
+ * itself): more saved is better, shown but not judged; the claim is a constant.
+ */
+export const METRICS = {
+  autoTasksEnumBytesPerRow: { kind: 'size' },
+  autoTasksTupleBytesPerRow: { kind: 'size' },
+  autoTasksHeapBytesPerRow: { kind: 'size' },
+  messageEnumBytesPerRow: { kind: 'size' },
+  sessionEnumBytesPerRow: { kind: 'size' },
+  idxTasksStatusBytesPerEntry: { kind: 'size' },
+  // Read from the data set's load log and meta table: the run that loaded it, not this one.
+  copySeconds: { kind: 'timing', gated: false },
+  loadSeconds: { kind: 'timing', gated: false },
+  reused: { kind: 'info', gated: false },
+  savedBytesPerRow: { kind: 'info', unit: 'B', direction: 'bigger', gated: false },
+  savedPercent: { kind: 'info', unit: '%', direction: 'bigger', gated: false },
+  savedBytesPerRowWithIndexes: { kind: 'info', unit: 'B', direction: 'bigger', gated: false },
+  claimedBytesPerRow: { kind: 'info', unit: 'B', direction: 'none', gated: false },
+} satisfies MetricDeclarations;
+export type EnumStorageMetric = keyof typeof METRICS;
 
 const queriesSql = namedStatements(readSql(import.meta.url, 'queries.sql'));
 const columnsSql = namedStatements(readSql(import.meta.url, 'columns.sql'));
@@ -78,7 +101,7 @@ async function columnBytes(client: pg.Client, style: EnumStyle, schema: string, 
   return { enumBytes, tupleBytes };
 }
 
-async function runStyle(ctx: ScenarioContext, style: EnumStyle): Promise<{ variant: VariantResult; measure: StyleMeasure }> {
+async function runStyle(ctx: ScenarioContext, style: EnumStyle): Promise<{ variant: ScenarioVariant<EnumStorageMetric>; measure: StyleMeasure }> {
   const where = { scenario: NAME, variant: style };
   const ds = await inVariant(where, 'load', () => ctx.dataset(style));
   const schema = ds.schema;
@@ -106,7 +129,7 @@ async function runStyle(ctx: ScenarioContext, style: EnumStyle): Promise<{ varia
     }
     const heap = findSize(sizes, 'auto_tasks', 'table');
     const idx = findSize(sizes, 'idx_tasks_status', 'index');
-    const metrics: Record<string, number> = {
+    const metrics: NamedMetrics<EnumStorageMetric> = {
       copySeconds,
       loadSeconds,
       reused: reused ? 1 : 0,
@@ -155,10 +178,10 @@ function loadTimingNote(m: Map<EnumStyle, StyleMeasure>): string {
 const gb = (bytesPerRow: number) => `${f1(bytesPerRow)} GB`;
 
 /** The finding and notes, computed from the measures. */
-export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: string; notes: string[]; metrics: Record<string, number>; metricKinds: Record<string, MetricDecl> } {
+export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: string; notes: string[]; metrics: NamedMetrics<EnumStorageMetric> } {
   const s = m.get('smallint');
   const v = m.get('varchar');
-  if (!s || !v) return { finding: 'SMALLINT and VARCHAR were not both measured', notes: [], metrics: {}, metricKinds: METRIC_KINDS };
+  if (!s || !v) return { finding: 'SMALLINT and VARCHAR were not both measured', notes: [], metrics: {} };
   const heap = (x: StyleMeasure, t: string) => findSize(x.sizes, t, 'table')?.bytesPerRow ?? 0;
   const total = (x: StyleMeasure, t: string) => findSize(x.sizes, t, 'total')?.bytesPerRow ?? 0;
   const saved = heap(v, 'auto_tasks') - heap(s, 'auto_tasks');
@@ -202,32 +225,10 @@ export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: str
     `ORDER BY priority on VARCHAR/TEXT sorts names alphabetically (critical < high < low …), so those variants sort by a CASE rank to return the same rows.`,
     loadTimingNote(m),
   ];
-  return { finding, notes, metrics: { savedBytesPerRow: saved, savedPercent: pct, savedBytesPerRowWithIndexes: savedTotal, claimedBytesPerRow: CLAIMED_BYTES }, metricKinds: METRIC_KINDS };
+  return { finding, notes, metrics: { savedBytesPerRow: saved, savedPercent: pct, savedBytesPerRowWithIndexes: savedTotal, claimedBytesPerRow: CLAIMED_BYTES } };
 }
 
-/**
- * What each named metric is. Per-row sizes are deterministic for the same data: gated,
- * smaller is better. The savings are differences of two variants' sizes (each gated
- * itself): more saved is better, shown but not judged; the claim is a constant.
- */
-export const METRIC_KINDS: Record<string, MetricDecl> = {
-  autoTasksEnumBytesPerRow: { kind: 'size' },
-  autoTasksTupleBytesPerRow: { kind: 'size' },
-  autoTasksHeapBytesPerRow: { kind: 'size' },
-  messageEnumBytesPerRow: { kind: 'size' },
-  sessionEnumBytesPerRow: { kind: 'size' },
-  idxTasksStatusBytesPerEntry: { kind: 'size' },
-  // Read from the data set's load log and meta table: the run that loaded it, not this one.
-  copySeconds: { kind: 'timing', gated: false },
-  loadSeconds: { kind: 'timing', gated: false },
-  reused: { kind: 'info', gated: false },
-  savedBytesPerRow: { kind: 'info', unit: 'B', direction: 'bigger', gated: false },
-  savedPercent: { kind: 'info', unit: '%', direction: 'bigger', gated: false },
-  savedBytesPerRowWithIndexes: { kind: 'info', unit: 'B', direction: 'bigger', gated: false },
-  claimedBytesPerRow: { kind: 'info', unit: 'B', direction: 'none', gated: false },
-};
-
-export const enumStorage: Scenario = {
+export const enumStorage: Scenario<EnumStorageMetric> = {
   name: NAME,
   description: 'SMALLINT vs VARCHAR vs TEXT vs ENUM enum columns: bytes per row, index size, load time and query latency',
   hypothesis: 'Storing the five enum fields of auto_tasks as SMALLINT codes instead of VARCHAR names makes rows and indexes smaller with no loss in query speed; the saving is smaller than the design expects because short strings are cheap in Postgres.',
@@ -235,8 +236,9 @@ export const enumStorage: Scenario = {
   variants: ENUM_STYLES,
   datasets: ENUM_STYLES,
   variantsSelectable: true,
-  async run(ctx: ScenarioContext): Promise<ScenarioOutcome> {
-    const variants: VariantResult[] = [];
+  metrics: METRICS,
+  async run(ctx: ScenarioContext): Promise<ScenarioOutcome<EnumStorageMetric>> {
+    const variants: Array<ScenarioVariant<EnumStorageMetric>> = [];
     const measures = new Map<EnumStyle, StyleMeasure>();
     for (const style of ENUM_STYLES.filter((s) => ctx.variants?.includes(s) ?? true)) {
       const { variant, measure } = await runStyle(ctx, style);

@@ -1,7 +1,8 @@
 /** n-plus-one's computed finding and notes: sentences built from the measured numbers only. */
 import { formatBytes, formatMs } from '../../reports/format.ts';
-import type { MetricDecl, QueryResult, VariantResult } from '../../reports/schema.ts';
-import type { PickedUser } from './index.ts';
+import type { QueryResult, VariantResult } from '../../reports/schema.ts';
+import type { NamedMetrics } from '../index.ts';
+import type { NPlusOneMetric, PickedUser } from './index.ts';
 
 function ms(n: number | undefined): string {
   return n === undefined ? '?' : formatMs(n);
@@ -13,12 +14,12 @@ function bytes(n: number | undefined): string {
 
 /** Finding, notes and scenario metrics (ratios are N+1's median over the other's) for the busiest user measured. */
 export function describeFindings(
-  variants: VariantResult[],
+  variants: ReadonlyArray<Pick<VariantResult, 'name' | 'queries'>>,
   users: PickedUser[],
   applied: ReadonlyMap<number, number> = new Map(),
-): { finding: string; notes: string[]; metrics: Record<string, number>; metricKinds: Record<string, MetricDecl> } {
+): { finding: string; notes: string[]; metrics: NamedMetrics<NPlusOneMetric> } {
   const busiest = [...users].sort((a, b) => b.wanted - a.wanted)[0];
-  if (!busiest) return { finding: 'no user with sessions was found in the data set', notes: [], metrics: {}, metricKinds: {} };
+  if (!busiest) return { finding: 'no user with sessions was found in the data set', notes: [], metrics: {} };
   const name = `sessions-${busiest.wanted}`;
   const get = (variant: string, delayMs: number): QueryResult | undefined =>
     variants.find((v) => v.name === variant)?.queries.find((q) => q.name === name && q.params?.delayMs === delayMs);
@@ -58,19 +59,9 @@ export function describeFindings(
       ? [`The per-session query filters on session_id only, so it cannot prune monthly partitions: each of the N queries probes ${perSession.partitionsScanned} partition indexes (${(perSession.nodeTypes ?? []).join(', ')}).`]
       : []),
   ];
-  const appliedMetrics = Object.fromEntries([...applied].map(([d, a]) => [`appliedDelay${String(d).replace('.', '_')}`, a]));
-  // Ratios of two gated latencies, and the delay a proxy really held: shown, not judged.
-  const metricKinds: Record<string, MetricDecl> = {
-    nPlusOneOverJoinDirect: { kind: 'info', unit: 'x', gated: false },
-    nPlusOneOverJoinDelay2: { kind: 'info', unit: 'x', gated: false },
-    nPlusOneOverAggregateDelay2: { kind: 'info', unit: 'x', gated: false },
-    busiestUserSessions: { kind: 'info' },
-    ...Object.fromEntries(Object.keys(appliedMetrics).map((k) => [k, { kind: 'info', unit: 'ms', gated: false } satisfies MetricDecl])),
-  };
   return {
     finding,
     notes,
-    metrics: { nPlusOneOverJoinDirect: speed0, nPlusOneOverJoinDelay2: speed2, nPlusOneOverAggregateDelay2: slower(n1(2), ag(2)), busiestUserSessions: busiest.sessions, ...appliedMetrics },
-    metricKinds,
+    metrics: { nPlusOneOverJoinDirect: speed0, nPlusOneOverJoinDelay2: speed2, nPlusOneOverAggregateDelay2: slower(n1(2), ag(2)), busiestUserSessions: busiest.sessions },
   };
 }

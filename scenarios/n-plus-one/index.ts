@@ -11,10 +11,10 @@ import { explain } from '../../bench/explain.ts';
 import { measureLatency } from '../../bench/latency.ts';
 import { StatementTimeout, statementTimeoutGuard, withStatementTimeout } from '../../bench/timeout.ts';
 import { type RelationSize, tableSizes } from '../../bench/sizes.ts';
-import { toPgscaleError } from '../../db/errors.ts';
+import { PgscaleError, toPgscaleError } from '../../db/errors.ts';
 import { quoteIdent } from '../../db/quote.ts';
-import type { QueryResult, VariantResult } from '../../reports/schema.ts';
-import type { Scenario, ScenarioContext, ScenarioOutcome } from '../index.ts';
+import type { QueryResult } from '../../reports/schema.ts';
+import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioVariant } from '../index.ts';
 import { inVariant, toQueryResult } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
 import { describeFindings } from './findings.ts';
@@ -26,6 +26,36 @@ export type Variant = (typeof VARIANTS)[number];
 export const WANTED_SESSIONS = [1, 10, 50] as const;
 /** Added delay per direction, in ms; 0 is a direct connection (no proxy). */
 export const DELAYS_MS = [0, 0.5, 2] as const;
+
+/** The scenario-wide metric holding the delay a proxy really held, per delay requested (a direct connection has no proxy). */
+const APPLIED_DELAY = { 0.5: 'appliedDelay0_5', 2: 'appliedDelay2' } as const satisfies Record<Exclude<(typeof DELAYS_MS)[number], 0>, string>;
+
+/**
+ * What each named metric is: ratios of two gated latencies, and the delay a proxy really
+ * held, are shown, not judged; the busiest user's session count is a fact of the data.
+ */
+export const METRICS = {
+  nPlusOneOverJoinDirect: { kind: 'info', unit: 'x', gated: false },
+  nPlusOneOverJoinDelay2: { kind: 'info', unit: 'x', gated: false },
+  nPlusOneOverAggregateDelay2: { kind: 'info', unit: 'x', gated: false },
+  busiestUserSessions: { kind: 'info' },
+  [APPLIED_DELAY[0.5]]: { kind: 'info', unit: 'ms', gated: false },
+  [APPLIED_DELAY[2]]: { kind: 'info', unit: 'ms', gated: false },
+} satisfies MetricDeclarations;
+export type NPlusOneMetric = keyof typeof METRICS;
+
+/** The applied delays (requested → mean held, ms) as named metrics. */
+export function appliedDelayMetrics(applied: ReadonlyMap<number, number>): NamedMetrics<NPlusOneMetric> {
+  const names = new Map<number, NPlusOneMetric>(Object.entries(APPLIED_DELAY).map(([d, name]) => [Number(d), name]));
+  const out: NamedMetrics<NPlusOneMetric> = {};
+  for (const [d, ms] of applied) {
+    const name = names.get(d);
+    // APPLIED_DELAY names every delay of DELAYS_MS but 0 (the type says so), and only proxied links hold one.
+    if (!name) throw new PgscaleError('INTERNAL', `n-plus-one: no metric name for an applied delay of ${d} ms`);
+    out[name] = ms;
+  }
+  return out;
+}
 
 const sql = namedStatements(readSql(import.meta.url, 'queries.sql'));
 
@@ -129,14 +159,15 @@ async function closeLink(l: Link): Promise<void> {
   await l.proxy?.close();
 }
 
-export const nPlusOne: Scenario = {
+export const nPlusOne: Scenario<NPlusOneMetric> = {
   name: NAME,
   description: 'one user\'s sessions with their messages: N+1 queries vs one JOIN vs one json_agg query, direct and at 0.5/2 ms network delay',
   hypothesis: 'N+1 costs one round trip per session, so its time grows with the session count and the network delay while a single JOIN or aggregate stays flat; on loopback the difference is small and misleading.',
   claim: 'Bad (N+1): SELECT * FROM user_sessions WHERE user_id = $1, then one SELECT * FROM message_history WHERE session_id = $1 per session. Good: one LEFT JOIN ordered by s.created_at DESC, m.message_index.',
   variants: VARIANTS,
   datasets: ['smallint'],
-  async run(ctx: ScenarioContext): Promise<ScenarioOutcome> {
+  metrics: METRICS,
+  async run(ctx: ScenarioContext): Promise<ScenarioOutcome<NPlusOneMetric>> {
     const setup = { scenario: NAME, variant: 'setup' };
     const ds = await inVariant(setup, 'load', () => ctx.dataset('smallint'));
     const frag = { schema: quoteIdent(ds.schema) };
@@ -170,7 +201,7 @@ export const nPlusOne: Scenario = {
 
       const held = new HeldDelays();
       const capMs = ctx.latency.hardCapMs;
-      const variants: VariantResult[] = [];
+      const variants: Array<ScenarioVariant<NPlusOneMetric>> = [];
       for (const variant of VARIANTS) {
         const where = { scenario: NAME, variant };
         const op = operation(variant, st);
@@ -209,8 +240,9 @@ export const nPlusOne: Scenario = {
         }
         variants.push({ name: variant, description: describe(variant), sizes, queries, metrics: {} });
       }
-      const found = describeFindings(variants, users, held.applied());
-      return { ...found, variants };
+      const applied = held.applied();
+      const found = describeFindings(variants, users, applied);
+      return { ...found, metrics: { ...found.metrics, ...appliedDelayMetrics(applied) }, variants };
     } finally {
       for (const l of links) await closeLink(l);
     }

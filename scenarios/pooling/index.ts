@@ -16,9 +16,9 @@ import { importWorkload, type WorkloadParams } from '../../bench/traffic/workloa
 import { PgscaleError } from '../../db/errors.ts';
 import { findPgbouncer, type Pooler, startPgbouncer } from '../../db/pgbouncer.ts';
 import { quoteIdent } from '../../db/quote.ts';
-import type { Traffic, VariantResult } from '../../reports/schema.ts';
+import type { Traffic } from '../../reports/schema.ts';
 import { PLATFORM_MIX } from '../../workloads/index.ts';
-import type { Scenario, ScenarioContext, ScenarioOutcome } from '../index.ts';
+import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioVariant } from '../index.ts';
 import * as hdr from 'hdr-histogram-js';
 
 /** Client connections the application side holds: many more than a server should run backends for. */
@@ -26,6 +26,25 @@ export const POOLING_CLIENTS = 400;
 
 const VARIANTS = ['direct', 'pgbouncer', 'direct-per-transaction', 'pgbouncer-per-transaction'] as const;
 type VariantName = (typeof VARIANTS)[number];
+
+/**
+ * What each variant's named metrics are. The achieved rate, failed transactions and ones
+ * that never started are judged; the rest is shown, not judged: the setup (clients, and
+ * whether the client was the limit), the connect cost (a median of ten tries) and the
+ * server's memory (read from /proc mid-run, absent for a server on another machine).
+ */
+export const METRICS = {
+  achievedRate: { kind: 'throughput', unit: 'ops/s', direction: 'bigger' },
+  errors: { kind: 'count', direction: 'smaller' },
+  dropped: { kind: 'count', direction: 'smaller' },
+  clients: { kind: 'info', gated: false },
+  connectMs: { kind: 'latency', unit: 'ms', gated: false },
+  clientBound: { kind: 'info', gated: false },
+  backends: { kind: 'info', gated: false },
+  backendPssBytes: { kind: 'size', unit: 'B', gated: false },
+  serverMemoryBytes: { kind: 'size', unit: 'B', gated: false },
+} satisfies MetricDeclarations;
+type PoolingMetric = keyof typeof METRICS;
 
 /** Host, port, user, password and database of the target, for PgBouncer's ini. */
 function serverOf(config: pg.ClientConfig): { host: string; port: number; user: string; password: string; database: string } {
@@ -81,11 +100,11 @@ interface Measured {
   clients: number;
 }
 
-function variantResult(m: Measured): VariantResult {
+function variantResult(m: Measured): ScenarioVariant<PoolingMetric> {
   const t = m.traffic;
   const h = hdr.decodeFromCompressedBase64(t.histogram);
   const at = (q: number) => (h.totalCount ? Math.min(h.getValueAtPercentile(q), h.maxValue) / 1000 : 0);
-  const metrics: Record<string, number> = {
+  const metrics: NamedMetrics<PoolingMetric> = {
     achievedRate: t.achievedRate,
     errors: t.errors,
     dropped: t.dropped,
@@ -133,7 +152,7 @@ export function poolingFinding(v: Record<VariantName, Measured>, rate: number, p
   );
 }
 
-async function measure(ctx: ScenarioContext, pooler: Pooler, schema: string, params: WorkloadParams): Promise<ScenarioOutcome> {
+async function measure(ctx: ScenarioContext, pooler: Pooler, schema: string, params: WorkloadParams): Promise<ScenarioOutcome<PoolingMetric>> {
   const admin = await ctx.target.connect();
   try {
     const limits = await admin.query<{ max: string; reserved: string; used: string }>(
@@ -194,17 +213,6 @@ async function measure(ctx: ScenarioContext, pooler: Pooler, schema: string, par
       finding: poolingFinding(out, rate, Number(pooler.settings.default_pool_size)),
       notes,
       variants: VARIANTS.map((n) => variantResult(out[n])),
-      metricKinds: {
-        achievedRate: { kind: 'throughput', unit: 'ops/s', direction: 'bigger' },
-        errors: { kind: 'count', direction: 'smaller' },
-        dropped: { kind: 'count', direction: 'smaller' },
-        clients: { kind: 'info', gated: false },
-        connectMs: { kind: 'latency', unit: 'ms', gated: false },
-        clientBound: { kind: 'info', gated: false },
-        backends: { kind: 'info', gated: false },
-        backendPssBytes: { kind: 'size', unit: 'B', gated: false },
-        serverMemoryBytes: { kind: 'size', unit: 'B', gated: false },
-      },
     };
   } finally {
     await admin.end();
@@ -215,14 +223,15 @@ function mixSpec() {
   return { kind: 'mix' as const, name: 'platform', path: PLATFORM_MIX };
 }
 
-export const pooling: Scenario = {
+export const pooling: Scenario<PoolingMetric> = {
   name: 'pooling',
   description: 'PgBouncer in transaction mode against direct connections and a connection per transaction, with 400 clients',
   hypothesis: 'Behind PgBouncer, 400 clients share a machine-sized pool of backends: fewer backends and less server memory at the same latency, where direct connections run out of max_connections; a connection per transaction costs the most, and the pooler cuts most of that cost.',
   claim: 'PgBouncer in transaction mode (default_pool_size = 50, max_client_conn = 10000) in front of the shards, and an application pool of at most 100 connections.',
   variants: VARIANTS,
   trafficDatasets: ['smallint'],
-  async run(ctx): Promise<ScenarioOutcome> {
+  metrics: METRICS,
+  async run(ctx): Promise<ScenarioOutcome<PoolingMetric>> {
     const binary = ctx.traffic.poolerUrl ? undefined : findPgbouncer();
     if (!ctx.traffic.poolerUrl && !binary) {
       return {
@@ -245,7 +254,7 @@ export const pooling: Scenario = {
     const startedAt = new Date();
     try {
       const pooler = ctx.traffic.poolerUrl ? userPooler(ctx.traffic.poolerUrl) : await startPgbouncer(binary!, { home, server: serverOf(ctx.target.config), connectQuery, poolSize: defaultPoolSize(), maxClientConn: 2 * POOLING_CLIENTS + 100, log: ctx.log });
-      let outcome: ScenarioOutcome;
+      let outcome: ScenarioOutcome<PoolingMetric>;
       try {
         outcome = await measure(ctx, pooler, ds.schema, params);
       } finally {

@@ -1,8 +1,9 @@
 /** time-index's computed finding and notes: sentences built from the measured numbers only. */
 import { formatBytes, formatMs } from '../../reports/format.ts';
-import type { QueryResult, VariantResult } from '../../reports/schema.ts';
+import type { QueryResult } from '../../reports/schema.ts';
+import type { ScenarioVariant } from '../index.ts';
 import { REPS } from './copy-probe.ts';
-import type { Ordering, VariantMeasure } from './index.ts';
+import type { Ordering, TimeIndexMetric, VariantMeasure } from './index.ts';
 
 const bytes = formatBytes;
 
@@ -37,10 +38,10 @@ export function describeFindings(
   sliceRows: number,
   copy: { copied: number; total: number },
 ): { finding: string; notes: string[] } {
-  const v = (name: string): VariantResult | undefined => measures.find((m) => m.variant.name === name)?.variant;
+  const v = (name: string): ScenarioVariant<TimeIndexMetric> | undefined => measures.find((m) => m.variant.name === name)?.variant;
   const q = (name: string, sel: string) => v(name)?.queries.find((x) => x.name === `range-${sel}`);
   const p50 = (name: string, sel: string) => q(name, sel)?.latencyMs.p50;
-  const metric = (name: string, key: string) => v(name)?.metrics[key];
+  const metric = (name: string, key: TimeIndexMetric) => v(name)?.metrics[key];
 
   const btreeBytes = metric('btree', 'indexBytes');
   const brinBytes = metric('brin', 'indexBytes');

@@ -9,8 +9,8 @@ import type pg from 'pg';
 import { explain, usesIndex } from '../../bench/explain.ts';
 import { type RelationSize, tableSizes } from '../../bench/sizes.ts';
 import { qualified, quoteIdent } from '../../db/quote.ts';
-import type { MetricDecl, QueryResult, VariantResult } from '../../reports/schema.ts';
-import type { Scenario, ScenarioContext, ScenarioOutcome } from '../index.ts';
+import type { QueryResult } from '../../reports/schema.ts';
+import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioVariant } from '../index.ts';
 import { type MeasureWhere, type QuerySpec, inVariant, measureQuery } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
 import { type Slice, generateSlice, shuffled, timeCopy } from './copy-probe.ts';
@@ -22,6 +22,7 @@ export type Kind = (typeof KINDS)[number];
 export const ORDERINGS = ['ordered', 'shuffled'] as const;
 export type Ordering = (typeof ORDERINGS)[number];
 export const SELECTIVITIES = ['hour', 'day', 'week', 'month'] as const;
+type Selectivity = (typeof SELECTIVITIES)[number];
 
 /** The index each kind builds (same name in both orderings: they live in separate schemas). */
 export const INDEX_NAME: Record<Exclude<Kind, 'none'>, string> = {
@@ -36,11 +37,14 @@ export function variantName(kind: Kind, ordering: Ordering): string {
   return ordering === 'ordered' ? kind : `${kind}-shuffled`;
 }
 
+/** The scenario-wide metric holding the rows each range covers. */
+const ROWS_IN = { hour: 'rowsInHour', day: 'rowsInDay', week: 'rowsInWeek', month: 'rowsInMonth' } as const satisfies Record<Selectivity, string>;
+
 /**
  * What each named metric is. Correlations are ANALYZE's sample of physical order:
  * informational. Row counts are facts of the data: compared exactly, no better direction.
  */
-const METRIC_KINDS: Record<string, MetricDecl> = {
+export const METRICS = {
   correlation: { kind: 'info', gated: false },
   correlationOrdered: { kind: 'info', gated: false },
   correlationShuffled: { kind: 'info', gated: false },
@@ -51,8 +55,12 @@ const METRIC_KINDS: Record<string, MetricDecl> = {
   copySlowdown: { kind: 'timing', unit: 'x' },
   copySliceRows: { kind: 'info' },
   copiedRows: { kind: 'info' },
-  ...Object.fromEntries(SELECTIVITIES.map((sel) => [`rowsIn${sel[0].toUpperCase()}${sel.slice(1)}`, { kind: 'info' } satisfies MetricDecl])),
-};
+  [ROWS_IN.hour]: { kind: 'info' },
+  [ROWS_IN.day]: { kind: 'info' },
+  [ROWS_IN.week]: { kind: 'info' },
+  [ROWS_IN.month]: { kind: 'info' },
+} satisfies MetricDeclarations;
+export type TimeIndexMetric = keyof typeof METRICS;
 
 /** The settings that force the access path a variant is about. */
 export const FORCED: Record<string, string> = { enable_seqscan: 'off' };
@@ -81,7 +89,7 @@ interface VariantInput {
 }
 
 export interface VariantMeasure {
-  variant: VariantResult;
+  variant: ScenarioVariant<TimeIndexMetric>;
   /** Ranges where the planner on its own would not use the variant's index, and what it would use. */
   unforced: Array<{ selectivity: string; plan: string }>;
 }
@@ -90,7 +98,7 @@ async function runVariant(v: VariantInput): Promise<VariantMeasure> {
   const name = variantName(v.kind, v.ordering);
   const where: MeasureWhere = { scenario: NAME, variant: name, schema: v.schema };
   const table = qualified(v.schema, 'message_history');
-  const metrics: Record<string, number> = { correlation: v.correlation };
+  const metrics: NamedMetrics<TimeIndexMetric> = { correlation: v.correlation };
   const index = v.kind === 'none' ? undefined : INDEX_NAME[v.kind];
   const ddl = (schema: string) => (v.kind === 'none' ? undefined : fill(statement(indexSql, v.kind), { index: quoteIdent(index!), table: qualified(schema, 'message_history') }));
   v.ctx.log(`${NAME}/${name}: ${index ? `building ${index}, ` : ''}timing COPY and ${SELECTIVITIES.length} ranges`);
@@ -146,7 +154,7 @@ function describe(kind: Kind, ordering: Ordering): string {
 interface Prepared {
   ranges: Ranges;
   correlation: Record<Ordering, number>;
-  rowsIn: Record<string, number>;
+  rowsIn: NamedMetrics<TimeIndexMetric>;
   /** Rows in each copy: the two months the ranges touch, not the whole table. */
   copiedRows: number;
 }
@@ -162,17 +170,17 @@ async function prepare(ctx: ScenarioContext, client: pg.Client, src: string, ord
     await inVariant(where, stmt, () => client.query(fill(statement(setupSql, stmt), { src: quoteIdent(src), dest: quoteIdent(dest) }), [start]), 'message_history');
     await inVariant(where, 'vacuum and prewarm', () => ctx.warm(client, dest, ['message_history']));
   }
-  const rowsIn: Record<string, number> = {};
+  const rowsIn: NamedMetrics<TimeIndexMetric> = {};
   for (const sel of SELECTIVITIES) {
     const r = await client.query<{ n: string }>(fill(statement(setupSql, 'rows-in-range'), { src: quoteIdent(src) }), [start, ends[sel]]);
-    rowsIn[`rowsIn${sel[0].toUpperCase()}${sel.slice(1)}`] = Number(r.rows[0].n);
+    rowsIn[ROWS_IN[sel]] = Number(r.rows[0].n);
   }
   const copiedRows = Number((await client.query<{ n: string }>(fill(statement(setupSql, 'rows-copied'), { dest: quoteIdent(ordered) }))).rows[0].n);
   const corr = async (schema: string) => (await client.query<{ correlation: number | null }>(statement(setupSql, 'correlation'), [qualified(schema, 'message_history')])).rows[0].correlation ?? 0;
   return { ranges: { start, ends }, correlation: { ordered: await corr(ordered), shuffled: await corr(shuffledSchema) }, rowsIn, copiedRows };
 }
 
-export const timeIndex: Scenario = {
+export const timeIndex: Scenario<TimeIndexMetric> = {
   name: NAME,
   description: 'created_at: no index vs B-tree vs BRIN (128, 16, minmax-multi), time-ordered and shuffled: size, build, COPY cost, range latency',
   hypothesis: 'On append-only, time-ordered messages a BRIN index on created_at is orders of magnitude smaller and cheaper to build and maintain than a B-tree while range queries stay nearly as fast; once physical order no longer follows time, BRIN degrades towards a full scan of the partition.',
@@ -181,7 +189,8 @@ export const timeIndex: Scenario = {
   datasets: ['smallint'],
   // prepare(): the ordered and shuffled copies of the two months the ranges touch.
   scratch: { table: 'message_history', copies: 2, months: 2, style: 'smallint' },
-  async run(ctx: ScenarioContext): Promise<ScenarioOutcome> {
+  metrics: METRICS,
+  async run(ctx: ScenarioContext): Promise<ScenarioOutcome<TimeIndexMetric>> {
     const ds = await inVariant({ scenario: NAME, variant: 'setup' }, 'load', () => ctx.dataset('smallint'));
     const totalRows = ds.summary.rows.message_history ?? 0;
     const made: string[] = [];
@@ -212,7 +221,6 @@ export const timeIndex: Scenario = {
         notes,
         variants: measures.map((m) => m.variant),
         metrics: { ...rowsIn, copiedRows: rows, copySliceRows: base.rows, correlationOrdered: correlation.ordered, correlationShuffled: correlation.shuffled },
-        metricKinds: METRIC_KINDS,
       };
     } finally {
       await client.end().catch(() => undefined);

@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { usesIndex } from '../../bench/explain.ts';
 import { inspectSchema } from '../../db/schema.ts';
+import { extractMetrics, undeclaredMetrics } from '../../reports/metrics.ts';
 import { parseResults, type QueryResult, type Results, type ScenarioResult, type VariantResult } from '../../reports/schema.ts';
 import { PgscaleError } from '../../db/errors.ts';
 import { SCENARIOS, type Scenario, selectScenarios } from '../../scenarios/index.ts';
@@ -55,6 +56,35 @@ test('every registered scenario ran and succeeded', async () => {
     assert.is(got!.status, 'ok', `${s.name}: ${got!.error?.message ?? ''}`);
     assert.ok(got!.finding.length > 20, `${s.name} has a finding`);
   }
+});
+
+test('every scenario declares every named metric it emits, and the results record its declarations', async () => {
+  for (const s of SCENARIOS) {
+    const got = await scenario(s.name);
+    // The runner refuses an undeclared metric by failing the scenario, naming it.
+    assert.not.ok(/does not declare/.test(got.error?.message ?? ''), got.error?.message);
+    const missing = undeclaredMetrics(got);
+    assert.equal(missing, [], `${s.name} emits metrics its \`metrics\` does not declare: ${missing.join(', ')}`);
+    assert.equal(got.metricKinds, { ...s.metrics }, `${s.name} records its declarations as metricKinds`);
+  }
+});
+
+test('the runner refuses a metric the scenario does not declare, naming the scenario and the metric', async () => {
+  const renamed: Scenario = {
+    name: 'renamed-metric',
+    description: 'declares buildSeconds, emits buildSecs',
+    hypothesis: '-',
+    claim: '-',
+    variants: ['only'],
+    metrics: { buildSeconds: { kind: 'timing' } },
+    async run() {
+      return { finding: 'measured nothing', variants: [{ name: 'only', sizes: [], queries: [], metrics: { buildSecs: 1 } }] };
+    },
+  };
+  const r = await runScenarios(await testTarget(), { data: DATA, scenarios: [renamed], schemaPrefix: PREFIX, latency: LATENCY });
+  assert.is(r.scenarios[0].status, 'errored');
+  assert.match(r.scenarios[0].error?.message ?? '', 'scenario renamed-metric emits a metric it does not declare: buildSecs');
+  assert.not.ok(extractMetrics(r).some((m) => m.scenario === 'renamed-metric'), 'nothing of it reaches the gate');
 });
 
 // Load tests measure a server under load, not relations and plans.
@@ -267,6 +297,7 @@ test('a failing scenario is recorded as errored with its SQLSTATE and the run go
     hypothesis: '-',
     claim: '-',
     variants: [],
+    metrics: {},
     async run(ctx) {
       const c = await ctx.target.connect();
       try {
@@ -284,6 +315,7 @@ test('a failing scenario is recorded as errored with its SQLSTATE and the run go
     hypothesis: '-',
     claim: '-',
     variants: [],
+    metrics: {},
     async run(ctx) {
       reused = (await ctx.dataset('smallint')).summary.reused;
       return { finding: 'ran after the failure', variants: [] };
