@@ -28,12 +28,13 @@ export function register(program: Command): void {
     .action(async (flags: ListFlags) => {
       if (flags.datasets) return listDatasetsCommand(flags);
       if (flags.json) {
-        printJson(SCENARIOS.map((s) => ({ name: s.name, description: s.description, variants: [...s.variants], hypothesis: s.hypothesis, claim: s.claim })));
+        printJson(SCENARIOS.map((s) => ({ name: s.name, description: s.description, variants: [...s.variants], hypothesis: s.hypothesis, claim: s.claim, core: s.core !== false })));
         return;
       }
       const width = Math.max(...SCENARIOS.map((s) => s.name.length));
       // The list is the command's output, so it goes to stdout (status lines go to stderr).
-      process.stdout.write(`${SCENARIOS.map((s) => `${s.name.padEnd(width)}  ${s.description}`).join('\n')}\n`);
+      // A scenario outside the default run says so: it runs only when named.
+      process.stdout.write(`${SCENARIOS.map((s) => `${s.name.padEnd(width)}  ${s.description}${s.core === false ? ' (runs when named)' : ''}`).join('\n')}\n`);
     });
 }
 

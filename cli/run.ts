@@ -47,7 +47,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('run')
     .description('load what is missing, run the scenarios, write results.json, report.md and report.html')
-    .argument('[scenario...]', 'scenarios to run (default: all of them; see pgscale list)')
+    .argument('[scenario...]', 'scenarios to run (default: the core ones; pgscale list marks the others)')
     .addOption(common.scale(DEFAULT_RUN_SCALE))
     .addOption(common.seed())
     .addOption(common.months())

@@ -110,6 +110,11 @@ export interface Scenario<M extends string = string> {
   /** It measures only the arms named in ctx.variants (`run --variants`); others measure all theirs. */
   variantsSelectable?: boolean;
   /**
+   * In the default run (`pgscale run` with no scenario named, so `npm start` and the
+   * nightly job). A scenario that is not runs only when named. @default true
+   */
+  core?: boolean;
+  /**
    * Every named metric it emits, declared in one place: the runner records this as the
    * results' `metricKinds` and refuses an outcome with a metric missing from it.
    */
@@ -150,7 +155,7 @@ export const SCENARIOS: readonly Scenario[] = [
   pooling,
 ];
 
-/** The scenarios named (all when none), in registry order; an unknown name is a usage error listing the known ones. */
+/** The scenarios named (the core ones when none), in registry order; an unknown name is a usage error listing the known ones. */
 export function selectScenarios(names: readonly string[]): Scenario[] {
   const known = SCENARIOS.map((s) => s.name);
   const unknown = names.filter((n) => !known.includes(n));
@@ -159,5 +164,5 @@ export function selectScenarios(names: readonly string[]): Scenario[] {
       hint: `Known scenarios: ${known.join(', ')} (see pgscale list).`,
     });
   }
-  return names.length === 0 ? [...SCENARIOS] : SCENARIOS.filter((s) => names.includes(s.name));
+  return names.length === 0 ? SCENARIOS.filter((s) => s.core !== false) : SCENARIOS.filter((s) => names.includes(s.name));
 }
