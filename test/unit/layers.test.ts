@@ -35,14 +35,15 @@ interface Source {
 /**
  * Every relative module a source names: static imports and re-exports (`import … from`,
  * `import type`, `export … from`, side-effect `import '…'`), `import('…')` with a literal,
- * and `new URL('….ts', import.meta.url)` (a worker or workload loaded by path).
+ * and a module named by URL, `new URL('….ts', import.meta.url)` or core/module-url.ts's
+ * `moduleUrl`/`workerUrl` (a worker or workload loaded by path).
  */
 export function importsOf(text: string): string[] {
   const patterns = [
     /^[ \t]*(?:import|export)\b[^;'"`]*?\bfrom\s*(['"])([^'"]+)\1/gm,
     /^[ \t]*import\s*(['"])([^'"]+)\1/gm,
     /\bimport\(\s*(['"`])([^'"`$]+)\1\s*\)/g,
-    /\bnew URL\(\s*(['"`])([^'"`$]+\.[mc]?[jt]s)\1\s*,\s*import\.meta\.url\s*\)/g,
+    /\b(?:new URL|moduleUrl|workerUrl)\(\s*(['"`])([^'"`$]+\.[mc]?[jt]s)\1\s*,\s*import\.meta\.url\s*\)/g,
   ];
   return patterns.flatMap((re) => [...text.matchAll(re)].map((m) => m[2])).filter((spec) => spec.startsWith('.'));
 }
@@ -104,9 +105,10 @@ test('dynamic imports, re-exports, multi-line and type imports and module URLs a
     "import type { Scenario } from '../scenarios/index.ts';",
     "import '../workloads/index.ts';",
     "const url = new URL('../bench/traffic/worker.ts', import.meta.url);",
+    "const worker = new Worker(workerUrl('../bench/delay-proxy-worker.ts', import.meta.url));",
   ].join('\n');
-  assert.equal(importsOf(text), ['../bench/latency.ts', '../reports/schema.ts', '../scenarios/index.ts', '../workloads/index.ts', '../cli/version.ts', '../bench/traffic/worker.ts']);
-  assert.is(backEdges([{ path: 'db/x.ts', text }]).length, 6);
+  assert.equal(importsOf(text), ['../bench/latency.ts', '../reports/schema.ts', '../scenarios/index.ts', '../workloads/index.ts', '../cli/version.ts', '../bench/traffic/worker.ts', '../bench/delay-proxy-worker.ts']);
+  assert.is(backEdges([{ path: 'db/x.ts', text }]).length, 7);
 });
 
 test('imports within a layer, down the layers and of packages pass', () => {
