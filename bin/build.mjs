@@ -1,17 +1,19 @@
 #!/usr/bin/env node
-// `npm run build` (and so `npm pack`): compile the product folders into dist/ with
-// tsconfig.build.json, then copy beside the JavaScript the files the code reads by a
-// path relative to its own module (import.meta.url): the wasm kernel and the .sql files.
+// `npm run build` (and so `npm pack`): the npm package's JavaScript. tsc compiles the
+// product folders (tsconfig.build.json's include) into dist/, tree kept, with `.ts`
+// imports rewritten to `.js`; then the files the code reads by a path relative to its
+// own module (import.meta.url), the wasm kernel and the .sql files, are copied beside
+// the JavaScript. The tests and the AssemblyScript kernel source are not compiled.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
-/** Folders compiled into dist/ (tsconfig.build.json's include). */
-const FOLDERS = ['core', 'generators', 'db', 'reports', 'bench', 'workloads', 'scenarios', 'cli'];
+/** Folders compiled into dist/. */
+const FOLDERS = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')).include;
 /** Run-time assets by extension. */
 const ASSET = /\.(?:sql|wasm)$/;
 

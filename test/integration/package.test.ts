@@ -18,8 +18,8 @@ import { ROOT, testTarget, testUrl } from '../support/db.ts';
 
 const run = promisify(execFile);
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; allowScripts?: Record<string, boolean> };
-/** Top-level folders compiled into dist/ (tsconfig.build.json). */
-const PRODUCT = ['core', 'generators', 'db', 'reports', 'bench', 'workloads', 'scenarios', 'cli'];
+/** Top-level folders compiled into dist/. */
+const PRODUCT = (JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { include: string[] }).include;
 
 const dir = mkdtempSync(join(tmpdir(), 'pgscale-package-'));
 const project = join(dir, 'project');

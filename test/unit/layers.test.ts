@@ -94,6 +94,13 @@ test('the scan reads files and imports in every layer', () => {
   }
 });
 
+test('every TypeScript layer is type-checked and compiled into the package', () => {
+  const config = (file: string) => JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as { include: string[] };
+  const typescript = LAYERS.filter((layer) => layer !== 'bin');
+  assert.equal([...config('tsconfig.build.json').include].sort(), [...typescript].sort());
+  for (const layer of typescript) assert.ok(config('tsconfig.json').include.includes(layer), `tsconfig.json includes ${layer}`);
+});
+
 test('db importing cli is a back-edge, named by file and import', () => {
   const problems = backEdges([{ path: 'db/schema.ts', text: "import type pg from 'pg';\nimport { VERSION } from '../cli/version.ts';\n" }]);
   assert.equal(problems, ['db/schema.ts imports ../cli/version.ts: db/ may not import cli/, a layer above it']);
