@@ -13,6 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
+import { workerUrl } from '../core/module-url.ts';
 import type { ProxyCounters, ProxyMessage, ProxyRequest, ProxyWorkerData, Upstream } from './delay-proxy-worker.ts';
 
 export type { ProxyCounters, Upstream } from './delay-proxy-worker.ts';
@@ -35,23 +36,10 @@ export interface DelayProxyOptions {
   delayMs: number;
 }
 
-/**
- * The worker is TypeScript, so its thread registers tsx before importing it: a loader
- * registered in the main thread (bin/pgscale.js, or node --import tsx) does not reach a
- * worker in Node 20, nor does --import in the worker's execArgv. Both specifiers are
- * resolved from here, so the working directory does not matter.
- */
-function workerEntry(): URL {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const file = new URL('./delay-proxy-worker.ts', import.meta.url).href;
-  const code = `import { register } from ${JSON.stringify(tsx)};\nregister();\nawait import(${JSON.stringify(file)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
-}
-
 /** Start a proxy on 127.0.0.1 (a free port) in front of `upstream`, in its own thread. */
 export async function startDelayProxy(opts: DelayProxyOptions): Promise<DelayProxy> {
   const data: ProxyWorkerData = { upstream: opts.upstream, delayMs: opts.delayMs };
-  const worker = new Worker(workerEntry(), { workerData: data, execArgv: [] });
+  const worker = new Worker(workerUrl('./delay-proxy-worker.ts', import.meta.url), { workerData: data, execArgv: [] });
   const pending = new Map<number, { resolve: (m: ProxyMessage) => void; reject: (e: Error) => void }>();
   let nextId = 1;
   let failure: Error | undefined;

@@ -5,7 +5,7 @@
  */
 import { availableParallelism, cpus, release, totalmem, type as osType, arch } from 'node:os';
 import type pg from 'pg';
-import { gitSha, VERSION } from '../cli/version.ts';
+import { gitSha, VERSION } from '../core/version.ts';
 import { redactSecrets } from '../db/redact.ts';
 import type { Target } from '../db/target.ts';
 

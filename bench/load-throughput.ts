@@ -16,7 +16,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'n
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { parseInteger, parseScale } from '../cli/options.ts';
+import { parseInteger, parseScale } from '../core/flags.ts';
 import { loadChunk } from '../db/copy.ts';
 import { runWorkers } from '../db/workers.ts';
 import { load } from '../db/load.ts';

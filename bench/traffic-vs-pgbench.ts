@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import pg from 'pg';
 import { type TrafficRun, runTraffic } from './traffic/engine.ts';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { type Target, openTarget, resolveTargetSpec } from '../db/target.ts';
 
 const DATABASE = 'pgscale_pgbench';

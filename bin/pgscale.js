@@ -1,7 +1,15 @@
 #!/usr/bin/env node
-// The published entry point: registers tsx so the TypeScript sources run as they are
-// (no build step), then hands over to the CLI.
-import { register } from 'tsx/esm/api';
+// pgscale's command. In a checkout it runs the TypeScript sources through tsx, with no
+// build step (cli/paired-run.ts starts a baseline checkout's bin/pgscale.js the same
+// way). The npm package ships no sources: it runs the JavaScript that `npm run build`
+// compiled into dist/. A checkout ignores any dist/ it holds, which may be stale.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../cli/main.ts');
+const sources = new URL('../cli/main.ts', import.meta.url);
+if (existsSync(sources)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(sources.href);
+} else {
+  await import('../dist/cli/main.js');
+}

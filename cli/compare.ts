@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { type Comparison, compareResults } from '../reports/compare.ts';
 import { comparePaired } from '../reports/compare-paired.ts';
 import { isPairedDocument, loadPaired } from '../reports/paired.ts';

@@ -1,7 +1,7 @@
 /** `pgscale drop SCHEMA…` / `pgscale drop --scratch`: remove data sets pgscale loaded (and refuse anything else). */
 import type { Command } from 'commander';
 import { assertNotBusy, datasetOwner, nameSession, unlockDataset } from '../db/dataset-lock.ts';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { dropLeftoverScratch, dropOwnedSchema, inspectSchema, scratchSchemas } from '../db/schema.ts';
 import { type ConnectionFlags, connectionOptions } from './options.ts';
 import { info, printJson } from './output.ts';

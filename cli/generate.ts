@@ -2,10 +2,11 @@
 import type { Command } from 'commander';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { type EnumStyle, ENUM_STYLES } from '../generators/enums.ts';
 import { TABLES, TABLE_NAMES, generateTable, isTableName } from '../generators/index.ts';
-import { common, parseRowCount } from './options.ts';
+import { parseRowCount } from '../core/flags.ts';
+import { common } from './options.ts';
 
 export function register(program: Command): void {
   program

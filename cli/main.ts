@@ -3,10 +3,10 @@
  * clear message and an exit code (0 ok, 1 failure or regression, 2 bad usage).
  */
 import { Command, CommanderError } from 'commander';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { redactSecrets } from '../db/redact.ts';
 import { printError } from './output.ts';
-import { VERSION } from './version.ts';
+import { VERSION } from '../core/version.ts';
 import { register as registerLoad } from './load.ts';
 import { register as registerGenerate } from './generate.ts';
 import { register as registerDrop } from './drop.ts';

@@ -3,7 +3,8 @@
  * honours --quiet and --json, and formats errors as message + hint.
  */
 import { renameSync, writeFileSync } from 'node:fs';
-import { PgscaleError, toPgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
+import { toPgscaleError } from '../db/errors.ts';
 import { redactSecrets } from '../db/redact.ts';
 
 export interface OutputOptions {

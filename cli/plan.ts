@@ -7,7 +7,7 @@
 import { statfsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type pg from 'pg';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { type Footprint, measureFootprint, schemaBytes, totalBytes } from '../db/footprint.ts';
 import { inspectSchema, sameData, trafficWrites } from '../db/schema.ts';
 import { type Target, type TargetFlags, resolveTargetSpec } from '../db/target.ts';

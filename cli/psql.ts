@@ -11,7 +11,7 @@ import { delimiter, join } from 'node:path';
 import type { Command } from 'commander';
 import type pg from 'pg';
 import { type DatasetInfo, listDatasets } from '../db/datasets.ts';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { openTarget, resolveTargetSpec, withStartupOptions } from '../db/target.ts';
 import { type ConnectionFlags, common } from './options.ts';
 import { info } from './output.ts';

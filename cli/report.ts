@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { compareResults } from '../reports/compare.ts';
 import { toBencherBmf, toGithubActionBenchmark } from '../reports/exporters.ts';
 import { checkComparable } from '../reports/fingerprint.ts';

@@ -6,11 +6,12 @@
 import { type Command, Option } from 'commander';
 import { type DatasetInfo, listDatasets } from '../db/datasets.ts';
 import { type RunningServer, embeddedStatus, embeddedUrl, holdEmbedded, pgscaleSessions, stopEmbedded } from '../db/embedded.ts';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { describeUrl } from '../db/redact.ts';
 import { embeddedHome, openTarget } from '../db/target.ts';
 import { describeDatasets } from './list.ts';
-import { common, parseInteger } from './options.ts';
+import { parseInteger } from '../core/flags.ts';
+import { common } from './options.ts';
 import { info, printJson, writeStdout } from './output.ts';
 
 interface ServerFlags {

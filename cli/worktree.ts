@@ -7,11 +7,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
+import { isGitCheckout, PACKAGE_ROOT } from '../core/version.ts';
 
 /** The checkout pgscale runs from. */
-export const PGSCALE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const PGSCALE_ROOT = PACKAGE_ROOT;
 
 function git(args: string[], cwd = PGSCALE_ROOT): string {
   return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -21,9 +21,8 @@ function git(args: string[], cwd = PGSCALE_ROOT): string {
 
 /** The commit a ref names, or a usage error saying what is wrong. */
 export function resolveRef(ref: string): string {
-  try {
-    git(['rev-parse', '--git-dir']);
-  } catch {
+  // An installed package has no .git: git would answer for an enclosing repository.
+  if (!isGitCheckout()) {
     throw new PgscaleError('USAGE', `--baseline-ref needs pgscale to run from a git clone (${PGSCALE_ROOT} is not one)`, {
       hint: 'Clone the repository (git clone …) and run pgscale from it, or compare two stored runs with `pgscale compare BASELINE.json CURRENT.json`.',
     });

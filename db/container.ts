@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { PgscaleError } from './errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { tunedSettings } from './embedded.ts';
 
 export interface ContainerPlan {

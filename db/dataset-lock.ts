@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import { PgscaleError } from './errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 
 const key = (schema: string) => `pgscale dataset ${schema}`;
 

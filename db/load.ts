@@ -21,7 +21,8 @@ import { loadChunk } from './copy.ts';
 import { totalRelationBytes } from './relation-size.ts';
 import { runWorkers } from './workers.ts';
 import { lockDataset, nameSession } from './dataset-lock.ts';
-import { PgscaleError, toPgscaleError } from './errors.ts';
+import { PgscaleError } from '../core/errors.ts';
+import { toPgscaleError } from './errors.ts';
 import { qualified, quoteIdent } from './quote.ts';
 import {
   type SchemaParams,

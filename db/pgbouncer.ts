@@ -12,7 +12,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { postgresIds } from './embedded.ts';
-import { PgscaleError } from './errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 
 export interface Pooler {
   /** How to connect to it (database `pooled` routes to the target's database). */

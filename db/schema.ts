@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { monthDate } from '../generators/calendar.ts';
 import { ENUMS, type EnumDomain, type EnumStyle, VARCHAR_WIDTH, entries, names } from '../generators/enums.ts';
-import { PgscaleError } from './errors.ts';
+import { PgscaleError } from '../core/errors.ts';
+import { VERSION } from '../core/version.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 
 const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), 'schema');
@@ -229,7 +230,6 @@ export async function createSchema(client: pg.Client, schema: string, params: Sc
         await client.query('SELECT create_monthly_partition($1, $2::date)', [table, monthDate(m)]);
       }
     }
-    const { VERSION } = await import('../cli/version.ts');
     await client.query(`INSERT INTO _pgscale_meta (params, state, pgscale_version) VALUES ($1, 'loading', $2)`, [JSON.stringify(params), VERSION]);
     await client.query('COMMIT');
   } catch (err) {

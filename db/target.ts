@@ -7,7 +7,8 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startContainer } from './container.ts';
 import { startEmbedded } from './embedded.ts';
-import { PgscaleError, toPgscaleError } from './errors.ts';
+import { PgscaleError } from '../core/errors.ts';
+import { toPgscaleError } from './errors.ts';
 import { describeUrl } from './redact.ts';
 
 export type TargetKind = 'embedded' | 'url' | 'container';

@@ -5,7 +5,7 @@
  * (Postgres minor version, CPU model, Node version, memory size) only warn. Load tests
  * add their own (compare-traffic.ts): a partial baseline or another workload refuses.
  */
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { checkTrafficComparable } from './compare-traffic.ts';
 import type { Results } from './schema.ts';
 

@@ -8,7 +8,7 @@
  * The document: every round's two results documents, as `pgscale run` writes them.
  */
 import { z } from 'zod';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { parseJsonFile } from './load.ts';
 import { parseResults, type Results } from './schema.ts';
 

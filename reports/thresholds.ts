@@ -4,7 +4,7 @@
  * file. Resolved once at the edge into a frozen GateConfig.
  */
 import { z } from 'zod';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import { METRIC_KINDS, type Metric, type MetricKind } from './metrics.ts';
 
 export interface Threshold {

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { CacheReport } from '../bench/cache.ts';
 import type { ResolvedLatencyOptions } from '../bench/latency.ts';
-import { PgscaleError } from '../db/errors.ts';
+import { PgscaleError } from '../core/errors.ts';
 import type { LoadSummary } from '../db/load.ts';
 import type { Target } from '../db/target.ts';
 import type { EnumStyle } from '../generators/enums.ts';

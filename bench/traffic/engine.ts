@@ -9,6 +9,7 @@ import * as hdr from 'hdr-histogram-js';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
+import { workerUrl } from '../../core/module-url.ts';
 import type { Traffic, TrafficLatency, TrafficSecond } from '../../reports/schema.ts';
 import type { Stage } from './schedule.ts';
 import { type Slo, judgeSlo } from './slo.ts';
@@ -123,7 +124,7 @@ function split(n: number, k: number): number[] {
   return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
 }
 
-const WORKER_URL = new URL('./worker-entry.mjs', import.meta.url);
+const WORKER_URL = workerUrl('./worker.ts', import.meta.url);
 
 /** Run one load test and return its results. */
 export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {

@@ -9,7 +9,7 @@
  * pgscale does not run (\gset, \if, \shell, pipelines, `\;`…) is an error naming its line,
  * never skipped.
  */
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import { BOOL, DOUBLE, EvalState, ExprError, INT, UNSET, compileExpr, exprVariables, parseExpr } from './pgbench-expr.ts';
 import type { Expr, Node } from './pgbench-expr.ts';
 

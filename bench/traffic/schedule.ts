@@ -5,7 +5,7 @@
  * (k6's `period × i`, wrk2's schedule), never from the previous timer tick, so a late
  * timer does not shift the schedule: the lateness is measured as schedule lag instead.
  */
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 
 /** One stage: ramp linearly to `rate` over `durationSeconds`. */
 export interface Stage {

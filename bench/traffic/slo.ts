@@ -3,7 +3,7 @@
  * edge (a bad spec is a usage error before anything connects), judged on the measured
  * figures after the run.
  */
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 
 export type SloTerm =
   | { kind: 'latency'; text: string; percentile: number; limitMs: number }

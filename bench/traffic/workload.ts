@@ -6,8 +6,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import type { Rng } from '../../generators/rng.ts';
 
 /**
@@ -80,8 +79,14 @@ export async function importWorkload(path: string): Promise<WorkloadModule> {
   let mod: Record<string, unknown>;
   try {
     // tsImport compiles a .ts module as ESM wherever it lives: under a plain import, a file
-    // outside a "type": "module" package would be read as CommonJS and fail.
-    mod = (/\.[cm]?ts$/.test(file) ? await tsImport(pathToFileURL(file).href, import.meta.url) : await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    // outside a "type": "module" package would be read as CommonJS and fail. tsx is loaded
+    // only then: the compiled package needs it for a user's .ts workload and nothing else.
+    if (/\.[cm]?ts$/.test(file)) {
+      const { tsImport } = await import('tsx/esm/api');
+      mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    } else {
+      mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const missing = e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(file);

@@ -13,7 +13,7 @@ import { datasetParams, finishDatasetRun, prepareWorkload, trafficConnection } f
 import { toolFingerprint } from '../../bench/environment.ts';
 import { runTraffic } from '../../bench/traffic/engine.ts';
 import { importWorkload, type WorkloadParams } from '../../bench/traffic/workload.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import { findPgbouncer, type Pooler, startPgbouncer } from '../../db/pgbouncer.ts';
 import { quoteIdent } from '../../db/quote.ts';
 import type { Traffic } from '../../reports/schema.ts';

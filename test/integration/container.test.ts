@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { load } from '../../db/load.ts';
 import { openTarget } from '../../db/target.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 
 /** Does a Docker engine answer? (`docker` may be only a client, as on this project's CI.) */
 function dockerEngine(): string | undefined {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { load } from '../../db/load.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import { dropOwnedSchema } from '../../db/schema.ts';
 import { checksums, counts } from '../support/data.ts';
 import { dropSchema, testClient, testTarget, uniqueSchema } from '../support/db.ts';

@@ -8,7 +8,7 @@ import { usesIndex } from '../../bench/explain.ts';
 import { inspectSchema } from '../../db/schema.ts';
 import { extractMetrics, undeclaredMetrics } from '../../reports/metrics.ts';
 import { parseResults, type QueryResult, type Results, type ScenarioResult, type VariantResult } from '../../reports/schema.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import { SCENARIOS, type Scenario, selectScenarios } from '../../scenarios/index.ts';
 import { TRAFFIC_SUFFIX, datasetSchema, runScenarios } from '../../scenarios/runner.ts';
 import { type StyleMeasure, explainFindings } from '../../scenarios/enum-storage/index.ts';

@@ -1,5 +1,5 @@
 /** Helpers the gate's tests share: which metrics regressed, and the refusal a comparison threw. */
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import type { Comparison } from '../../reports/compare.ts';
 
 /** Ids of the regressed metrics, sorted. */

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseInteger, parseScale } from '../../cli/options.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { parseInteger, parseScale } from '../../core/flags.ts';
+import { PgscaleError } from '../../core/errors.ts';
 
 test('parseScale reads k, m and b suffixes', () => {
   assert.is(parseScale('10k'), 10_000);

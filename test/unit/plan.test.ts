@@ -4,7 +4,7 @@ import { type Calibration, estimateFootprint, estimateSeconds, fitAt, recordFoot
 import { type Plan, checkFreeSpace, runDatasets } from '../../cli/plan.ts';
 import { RunEta } from '../../cli/progress.ts';
 import { chooseVariants } from '../../cli/run.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import type { Footprint } from '../../db/footprint.ts';
 import { TABLE_NAMES } from '../../generators/index.ts';
 import { compareResults } from '../../reports/compare.ts';

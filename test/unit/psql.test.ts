@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chooseDataset, findPsql, psqlInvocation } from '../../cli/psql.ts';
 import type { DatasetInfo } from '../../db/datasets.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 
 const dataset = (schema: string, state: DatasetInfo['state'] = 'complete'): DatasetInfo => ({ schema, state, complete: state === 'complete', rows: {}, totalRows: 0, bytes: 0 });
 

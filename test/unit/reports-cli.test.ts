@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeResults } from '../../cli/run.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import type { Results } from '../../reports/schema.ts';
 import { runCli } from '../support/cli.ts';
 import { growRelation, slowDownQuery, syntheticResults } from '../fixtures/synthetic-results.ts';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import { MetricDecl } from '../../reports/schema.ts';
 import { type StyleMeasure, explainFindings } from '../../scenarios/enum-storage/index.ts';
 import { type MetricDeclarations, SCENARIOS, type ScenarioVariant, recordedMetrics } from '../../scenarios/index.ts';

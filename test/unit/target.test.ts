@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { containerPlan } from '../../db/container.ts';
 import { tunedSettings } from '../../db/embedded.ts';
-import { PgscaleError, toPgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
+import { toPgscaleError } from '../../db/errors.ts';
 import { resolveTargetSpec } from '../../db/target.ts';
 
 const cwd = '/work/x';

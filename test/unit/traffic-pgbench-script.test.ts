@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { randomExponential, randomGaussian, randomZipfian } from '../../bench/traffic/pgbench-expr.ts';
 import { checkVariables, parseScript, parseScriptArg, ScriptSession } from '../../bench/traffic/pgbench-script.ts';
 import type { PgbenchScript } from '../../bench/traffic/pgbench-script.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import { Rng } from '../../generators/rng.ts';
 
 // pgbench's built-in scripts, as the pgbench documentation prints them

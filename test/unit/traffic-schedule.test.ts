@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Arrivals, RateProfile, parseDuration, parseRate, parseStages } from '../../bench/traffic/schedule.ts';
 import { judgeSlo, parseSlo } from '../../bench/traffic/slo.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import { Rng } from '../../generators/rng.ts';
 
 function usage(fn: () => unknown): PgscaleError {
