@@ -160,7 +160,7 @@ export class RowKernel extends ArenaLayout {
 }
 
 /** The binary is the one the layout was generated with: its arena start and every export's arity. */
-function checkExports(x: KernelExports): void {
+export function checkExports(x: KernelExports): void {
   const stale = 'generators/wasm/row-kernel.wasm does not match generators/kernel-layout.ts: run npm run build:wasm';
   if (x.DATA_START.value !== ARENA_START) throw new Error(`${stale} (its arena starts at ${x.DATA_START.value}, the layout says ${ARENA_START})`);
   for (const [name, params] of Object.entries(EXPORT_PARAMS)) {
