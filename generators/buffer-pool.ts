@@ -1,9 +1,8 @@
 /**
  * COPY writers' output buffers, recycled. Each 1.25 MiB buffer is memory outside V8's
  * heap, which V8 frees only when it collects the Buffer object: between collections a
- * load's garbage buffers piled up to ~70 MiB (process.memoryUsage().arrayBuffers
- * sampled every 50 ms during a 10m load), the bulk of its peak RSS and of how that peak
- * varied from run to run. The COPY path hands a buffer back once the socket has written
+ * load's garbage buffers piled up (process.memoryUsage().arrayBuffers), the bulk of its
+ * peak RSS and of how that peak varied from run to run. The COPY path hands a buffer back once the socket has written
  * it to the kernel (db/copy.ts); until then it is never reused. Buffers nobody hands
  * back (a test's, say) are collected as before.
  */

@@ -217,9 +217,8 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
  * GenContext.monthClock: one function shared by every context, not a closure per
  * context. Optimised row loops inline the function they call, and code that inlined the
  * last context's closure was dropped once that context was collected, so each further
- * load in one process compiled the row loops again: bench:load's (c) rounds spent
- * ~0.3 s more of TurboFan each, and `run` compiled them 31 instead of 25 times for its
- * four enum-style data sets (node --trace-opt).
+ * load in one process compiled the row loops again (node --trace-opt shows it: bench:load's
+ * rounds and `run`'s four enum-style data sets each paid TurboFan again).
  */
 function monthClock(this: GenContext, m: number): TrafficClock {
   let c = this.clocks.get(m);

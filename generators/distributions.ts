@@ -23,8 +23,8 @@ const ZIPF_CELLS = 1 << ZIPF_CELLS_LOG2;
 const NO_RANK = 0xffff;
 
 /**
- * zipfRank with its constants computed once, and a lookup table in front of it: a
- * profile showed Math.pow at 8 % of the generator. Cell i of the table covers the
+ * zipfRank with its constants computed once, and a lookup table in front of it: Math.pow
+ * per draw was a visible share of the generator's profile. Cell i of the table covers the
  * uniforms [i, i + 1) / 2^18; where every uniform of a cell maps to one rank (the popular
  * ranks, which most draws land on) the table holds it, elsewhere NO_RANK and the closed form
  * decides. The result is exactly the closed form's for every uniform that is a multiple
