@@ -63,7 +63,7 @@ export function slotPoolOf(piece: Uint8Array): SlotPool | undefined {
 
 /**
  * Fixed-size output buffers carved out of one region of a fixed memory (a row kernel's,
- * generators/kernel.ts), handed out and taken back by offset. A writer over a slot must
+ * generators/kernel-host.ts), handed out and taken back by offset. A writer over a slot must
  * always have one (the kernel writes only into its own memory), so the last `reserve`
  * slots are kept for writers: once only those are free, the pool is `scarce` and writers
  * hand over copies instead of their slots (CopyWriter.take, done). A reader that never
