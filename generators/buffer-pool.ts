@@ -1,9 +1,8 @@
 /**
  * COPY writers' output buffers, recycled. Each 1.25 MiB buffer is memory outside V8's
  * heap, which V8 frees only when it collects the Buffer object: between collections a
- * load's garbage buffers piled up to ~70 MiB (process.memoryUsage().arrayBuffers
- * sampled every 50 ms during a 10m load), the bulk of its peak RSS and of how that peak
- * varied from run to run. The COPY path hands a buffer back once the socket has written
+ * load's garbage buffers piled up (process.memoryUsage().arrayBuffers), the bulk of its
+ * peak RSS and of how that peak varied from run to run. The COPY path hands a buffer back once the socket has written
  * it to the kernel (db/copy.ts); until then it is never reused. Buffers nobody hands
  * back (a test's, say) are collected as before.
  */
@@ -64,7 +63,7 @@ export function slotPoolOf(piece: Uint8Array): SlotPool | undefined {
 
 /**
  * Fixed-size output buffers carved out of one region of a fixed memory (a row kernel's,
- * generators/kernel.ts), handed out and taken back by offset. A writer over a slot must
+ * generators/kernel-host.ts), handed out and taken back by offset. A writer over a slot must
  * always have one (the kernel writes only into its own memory), so the last `reserve`
  * slots are kept for writers: once only those are free, the pool is `scarce` and writers
  * hand over copies instead of their slots (CopyWriter.take, done). A reader that never

@@ -11,7 +11,8 @@ import { type Chunk, type Counts, type DataParams, chunkPlan, deriveCounts } fro
 import { type Pools, poolsFor } from './pools.ts';
 import type { CopyWriter } from './copytext.ts';
 import { EncodedCache } from './encoded-cache.ts';
-import { type ArenaLayout, ArenaSizer, type ArenaTable, RowKernel } from './kernel.ts';
+import { type ArenaLayout, ArenaSizer, type ArenaTable, RowKernel } from './kernel-host.ts';
+import { CACHE_SLOT_BYTES, CACHE_HEADER_BYTES, LOGNORMAL_TABLE, MESSAGE_TABLES, MESSAGE_TYPE_TEXT, MESSAGE_TABLE_WORDS, POOL, POOLS, POOL_WORDS, ROLE, TEXT_TABLE } from './kernel-layout.ts';
 import { OUTPUT_BUFFER_BYTES } from './copytext.ts';
 import { hash01, type Pair } from './rng.ts';
 import { KEY, SKEW, safeSessions, tenantOfUser, writeId } from './identity.ts';
@@ -42,9 +43,9 @@ export interface GenContext {
   readonly clocks: Map<number, TrafficClock>;
   spanClock: TrafficClock;
   spanEndMs: number;
-  /** Address of the tables the kernel's message loop reads (kernel.ts `messages`, its CF_ layout). */
+  /** Address of the tables the kernel's message loop reads (kernel-layout.ts MESSAGE_TABLES). */
   messageTables: number;
-  /** Writes the message and event rows' bytes (generators/kernel.ts), from `arena`. */
+  /** Writes the message and event rows' bytes (generators/kernel-host.ts), from `arena`. */
   kernel: RowKernel;
   /**
    * Where the kernel finds each pre-encoded value, by the same index as in the JS arrays;
@@ -85,20 +86,45 @@ export const USER_THINK = new LogNormal(Math.log(45_000), 1.1);
 
 /** The kernel's message loop computes a log-normal draw in the tables' tails here (the same Math.exp as the JS). */
 function lognormalTail(which: number, u: number): number {
-  return which === 0 ? USER_THINK.exact(u) : ASSISTANT_LATENCY.exact(u);
+  return which === LOGNORMAL_TABLE.userThink ? USER_THINK.exact(u) : ASSISTANT_LATENCY.exact(u);
 }
 
-/** The tables of the kernel's message loop, in the order of its CF_ layout (generators/wasm/kernel.ts). */
+/**
+ * The tables of the kernel's message loop (kernel-layout.ts MESSAGE_TABLES), each word
+ * put by name. The arena is filled in the order of the calls here, which the sizing pass
+ * repeats: the words' order is the layout's.
+ */
 function messageTables(kernel: ArenaLayout, pools: Pools, enumBytes: Record<EnumDomain, Buffer[]>, segments: { user: ArenaTable; assistant: ArenaTable }): number {
-  const words: number[] = [kernel.putArray(USER_THINK.q), kernel.putArray(ASSISTANT_LATENCY.q)];
-  for (const dist of [DIST.userMessageType, DIST.assistantMessageType]) words.push(kernel.putArray(dist.cdf), kernel.putArray(Int32Array.from(dist.codes)));
-  for (const pool of [pools.userMessages, pools.assistantMessages, pools.toolMessages, pools.systemMessages]) {
+  const words = new Int32Array(MESSAGE_TABLE_WORDS);
+  const T = MESSAGE_TABLES;
+  words[T.userThink] = kernel.putArray(USER_THINK.q);
+  words[T.assistantLatency] = kernel.putArray(ASSISTANT_LATENCY.q);
+  words[T.userTypeCdf] = kernel.putArray(DIST.userMessageType.cdf);
+  words[T.userTypeCodes] = kernel.putArray(Int32Array.from(DIST.userMessageType.codes));
+  words[T.assistantTypeCdf] = kernel.putArray(DIST.assistantMessageType.cdf);
+  words[T.assistantTypeCodes] = kernel.putArray(Int32Array.from(DIST.assistantMessageType.codes));
+  const byPool = { user: pools.userMessages, assistant: pools.assistantMessages, tool: pools.toolMessages, system: pools.systemMessages } as const;
+  for (const name of ['user', 'assistant', 'tool', 'system'] as const) {
+    const pool = byPool[name];
+    const at = T.pools + POOLS[name] * POOL_WORDS;
     const bytes = kernel.put(pool.map((e) => e.bytes));
-    words.push(pool.length, kernel.putArray(bytes.at), kernel.putArray(bytes.len), kernel.putArray(Int32Array.from(pool, (e) => e.tokens)));
+    words[at + POOL.count] = pool.length;
+    words[at + POOL.at] = kernel.putArray(bytes.at);
+    words[at + POOL.len] = kernel.putArray(bytes.len);
+    words[at + POOL.tokens] = kernel.putArray(Int32Array.from(pool, (e) => e.tokens));
   }
   const byCode = (domain: EnumDomain) => kernel.put(dense(enumBytes[domain]));
-  for (const table of [segments.user, segments.assistant, byCode('message_role'), byCode('message_type')]) words.push(kernel.putArray(table.at), kernel.putArray(table.len));
-  return kernel.putArray(Int32Array.from(words));
+  const text = (at: number, table: ArenaTable) => {
+    words[at + TEXT_TABLE.at] = kernel.putArray(table.at);
+    words[at + TEXT_TABLE.len] = kernel.putArray(table.len);
+  };
+  const roles = byCode('message_role');
+  const messageTypes = byCode('message_type');
+  text(T.userSegments, segments.user);
+  text(T.assistantSegments, segments.assistant);
+  text(T.roles, roles);
+  text(T.messageTypes, messageTypes);
+  return kernel.putArray(words);
 }
 
 /** An enum's bytes by code with the unused codes as empty values (the arrays have holes). */
@@ -109,9 +135,10 @@ function dense(bytes: Buffer[]): Buffer[] {
 const EMPTY = Buffer.alloc(0);
 
 // The user cache (ctx.userRefs), in the kernel's memory: the event rows read it there.
+// Slots of CACHE_SLOT_BYTES (one cache line), header included.
 const USER_CACHE_SLOTS_LOG2 = 16;
-const USER_CACHE_SLOT_BYTES = 52; // + a 12-byte header: 64-byte slots
-const USER_CACHE_BYTES = (1 << USER_CACHE_SLOTS_LOG2) * 64;
+const USER_CACHE_VALUE_BYTES = CACHE_SLOT_BYTES - CACHE_HEADER_BYTES;
+const USER_CACHE_BYTES = (1 << USER_CACHE_SLOTS_LOG2) * CACHE_SLOT_BYTES;
 
 /** What a context keeps in its kernel's arena; the same calls measure it and then fill it. */
 function layArena(a: ArenaLayout, pools: Pools, enumBytes: Record<EnumDomain, Buffer[]>, segments: { user: Buffer[]; assistant: Buffer[] }) {
@@ -158,8 +185,8 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
   const pools = poolsFor(params.seed);
   // Per pool entry, `role\ttype\tcontent\ttokens\t` of a text message, encoded once.
   const segment = (role: number, e: { bytes: Buffer; tokens: number }) =>
-    Buffer.concat([enumBytes.message_role[role], TAB, enumBytes.message_type[0], TAB, e.bytes, TAB, Buffer.from(String(e.tokens)), TAB]);
-  const segments = { user: pools.userMessages.map((e) => segment(1, e)), assistant: pools.assistantMessages.map((e) => segment(2, e)) };
+    Buffer.concat([enumBytes.message_role[role], TAB, enumBytes.message_type[MESSAGE_TYPE_TEXT], TAB, e.bytes, TAB, Buffer.from(String(e.tokens)), TAB]);
+  const segments = { user: pools.userMessages.map((e) => segment(ROLE.user, e)), assistant: pools.assistantMessages.map((e) => segment(ROLE.assistant, e)) };
   const sizer = new ArenaSizer();
   layArena(sizer, pools, enumBytes, segments);
   const kernel = new RowKernel(sizer.bytes, OUTPUT_BUFFER_BYTES, KERNEL_WRITERS + KERNEL_HELD, KERNEL_WRITERS, lognormalTail);
@@ -175,7 +202,7 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
     userZipf: new Zipf(counts.users, SKEW.users),
     tenantZipf: new Zipf(counts.tenants, SKEW.tenants),
     // 2^16 slots of 64 bytes (a 4 MiB arena): at 100m the 65,536 busiest of 2.5 M users are ~80 % of references.
-    userRefs: new EncodedCache(USER_CACHE_SLOTS_LOG2, USER_CACHE_SLOT_BYTES, (bytes) => kernel.view(userCache, bytes)),
+    userRefs: new EncodedCache(USER_CACHE_SLOTS_LOG2, USER_CACHE_VALUE_BYTES, (bytes) => kernel.view(userCache, bytes)),
     monthClock,
     clocks: new Map(),
     spanClock: new TrafficClock(SPAN_START_MS, spanEndMs),
@@ -190,9 +217,8 @@ export function makeContext(params: DataParams, style: EnumStyle): GenContext {
  * GenContext.monthClock: one function shared by every context, not a closure per
  * context. Optimised row loops inline the function they call, and code that inlined the
  * last context's closure was dropped once that context was collected, so each further
- * load in one process compiled the row loops again: bench:load's (c) rounds spent
- * ~0.3 s more of TurboFan each, and `run` compiled them 31 instead of 25 times for its
- * four enum-style data sets (node --trace-opt).
+ * load in one process compiled the row loops again (node --trace-opt shows it: bench:load's
+ * rounds and `run`'s four enum-style data sets each paid TurboFan again).
  */
 function monthClock(this: GenContext, m: number): TrafficClock {
   let c = this.clocks.get(m);
@@ -236,7 +262,7 @@ export function sessionNear(ctx: GenContext, t: number, u: number, out: Pair): P
   return out;
 }
 
-/** Categorical distributions that look like real traffic (codes of seed-schema.md). */
+/** Categorical distributions that look like real traffic (the platform's codes: enums.ts, docs/design.md). */
 export const DIST = {
   channel: new Categorical({ 0: 35, 1: 25, 2: 8, 3: 8, 4: 7, 5: 4, 6: 3, 7: 2, 8: 3, 9: 5 }),
   intent: new Categorical({ 0: 40, 1: 3, 2: 8, 3: 4, 4: 8, 5: 5, 6: 4, 7: 3, 8: 25 }),

@@ -5,13 +5,14 @@
  * Poisson process over the traffic clock, so rows come out in time order within a
  * partition (the physical correlation BRIN depends on).
  */
-import { CopyWriter, FLUSH_BYTES } from './copytext.ts';
-import { LOOP, PREFIX_BYTES } from './kernel.ts';
+import { CopyWriter, FLUSH_BYTES, releaseOutput } from './copytext.ts';
+import { LOOP_DOUBLE, LOOP_WORD, PREFIX_BYTES } from './kernel-layout.ts';
 import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idKey, providerOfBot, userOfSession, writeId, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { LogNormal } from './distributions.ts';
 import { Rng } from './rng.ts';
-import type { Piece, RowCounts, TableName } from './tables.ts';
+import { GeneratedPiece } from './piece.ts';
+import type { RowCounts, TableName } from './tables.ts';
 
 /** Messages per session: log-normal, median e^2 ≈ 7, mean ≈ 12 (a long tail of long chats). */
 export const SESSION_LENGTH = { mu: 2.0, sigma: 1.0 } as const;
@@ -25,7 +26,7 @@ const SESSION_LENGTH_DIST = new LogNormal(SESSION_LENGTH.mu, SESSION_LENGTH.sigm
  * chunk's user_sessions buffers (held until the end: ~1/12 of the rows).
  * @param tables which tables to encode; the random streams are identical either way.
  */
-export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts): Generator<Piece> {
+export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts): Generator<GeneratedPiece> {
   const { seed } = ctx.params;
   const wantMessages = tables.has('message_history');
   const wantSessions = tables.has('user_sessions');
@@ -34,14 +35,14 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
   const rng = new Rng(seed, KEY.conversations, c.k);
   const crng = new Rng(seed, KEY.content, c.k);
   // Every row is written by the row kernel (a session's messages by its loop), into its slots.
-  const K = ctx.kernel.x;
+  const K = ctx.kernel.calls;
   const { provider: providers, channel: channels, intent: intents, memoryType: memoryTypes, titles } = ctx.arena;
   const messageKey = idKey(seed, KEY.message);
   const mw = new CopyWriter(undefined, ctx.kernel.slots);
   const sw = new CopyWriter(undefined, ctx.kernel.slots);
   const sessionBufs: Buffer[] = [];
   // A scratch area in the kernel's memory: session_id, tenant_id, user_id (< 100 bytes),
-  // where the kernel copies them from, then the message loop's state (kernel.ts ST_).
+  // where the kernel copies them from, then the message loop's state (kernel-layout.ts LOOP_WORD, LOOP_DOUBLE).
   const prefixArea = ctx.kernel.scratch();
   const prefix = new CopyWriter(prefixArea.subarray(0, PREFIX_BYTES));
   const stateAt = prefixArea.byteOffset + PREFIX_BYTES;
@@ -86,60 +87,60 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
       // The session's messages, written (or, for user_sessions alone, only drawn) by the
       // kernel's loop: roles, gaps and content from the same two streams as the rest of
       // the chunk, handed over in its state block and taken back after.
-      rng.saveTo(loop, LOOP.rng);
-      crng.saveTo(loop, LOOP.crng);
-      loop[LOOP.next] = 0; // the session's first message
-      loop[LOOP.prevRole] = 0;
-      loop[LOOP.seq] = msgSeq;
-      clockAt[LOOP.clock] = start;
+      rng.saveTo(loop, LOOP_WORD.rng);
+      crng.saveTo(loop, LOOP_WORD.crng);
+      loop[LOOP_WORD.next] = 0; // the session's first message
+      loop[LOOP_WORD.prevRole] = 0;
+      loop[LOOP_WORD.seq] = msgSeq;
+      clockAt[LOOP_DOUBLE.clock] = start;
       for (;;) {
         mw.pos =
-          K.messages(
-            mw.base + mw.pos,
-            mw.base + FLUSH_BYTES,
-            stateAt,
-            ctx.messageTables,
-            preAt,
-            preLen,
-            c.k,
-            messageKey,
-            KEY.message,
-            n,
-            hasSystem ? 1 : 0,
-            wantMessages ? 1 : 0,
-            providerAt,
+          K.messages({
+            out: mw.base + mw.pos,
+            full: mw.base + FLUSH_BYTES,
+            state: stateAt,
+            tables: ctx.messageTables,
+            prefix: preAt,
+            prefixLen: preLen,
+            chunk: c.k,
+            mixed: messageKey,
+            key: KEY.message,
+            count: n,
+            hasSystem: hasSystem ? 1 : 0,
+            write: wantMessages ? 1 : 0,
+            provider: providerAt,
             providerLen,
             lastMs,
-          ) - mw.base;
-        if (mw.full) yield { table: 'message_history', buf: mw.take() };
-        if (loop[LOOP.next] >= n) break;
+          }) - mw.base;
+        if (mw.full) yield new GeneratedPiece('message_history', mw.take());
+        if (loop[LOOP_WORD.next] >= n) break;
       }
-      rng.loadFrom(loop, LOOP.rng);
-      crng.loadFrom(loop, LOOP.crng);
-      msgSeq = loop[LOOP.seq];
-      const t = clockAt[LOOP.clock];
+      rng.loadFrom(loop, LOOP_WORD.rng);
+      crng.loadFrom(loop, LOOP_WORD.crng);
+      msgSeq = loop[LOOP_WORD.seq];
+      const t = clockAt[LOOP_DOUBLE.clock];
       nMessages += n;
 
       if (wantSessions) {
         const title = rng.chance(0.1) ? -1 : rng.int(pools.titles.length);
         sw.pos =
-          K.session(
-            sw.base + sw.pos,
-            preAt,
-            preLen,
+          K.session({
+            out: sw.base + sw.pos,
+            prefix: preAt,
+            prefixLen: preLen,
             bot,
-            channels.at[channel],
-            channels.len[channel],
-            intents.at[intent],
-            intents.len[intent],
-            memoryTypes.at[memory],
-            memoryTypes.len[memory],
-            title < 0 ? 0 : titles.at[title],
-            title < 0 ? 0 : titles.len[title],
-            n,
+            channel: channels.at[channel],
+            channelLen: channels.len[channel],
+            intent: intents.at[intent],
+            intentLen: intents.len[intent],
+            memoryType: memoryTypes.at[memory],
+            memoryTypeLen: memoryTypes.len[memory],
+            title: title < 0 ? 0 : titles.at[title],
+            titleLen: title < 0 ? 0 : titles.len[title],
+            messages: n,
             start,
-            t,
-          ) - sw.base;
+            end: t,
+          }) - sw.base;
         if (sw.full) sessionBufs.push(sw.take());
       } else {
         // Same draws as the branch above, so the stream stays aligned.
@@ -147,14 +148,19 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
       }
       i++;
     }
+    const lastMessages = mw.done();
+    if (lastMessages) yield new GeneratedPiece('message_history', lastMessages);
+    const lastSessions = sw.done();
+    if (lastSessions) sessionBufs.push(lastSessions);
+    while (sessionBufs.length > 0) yield new GeneratedPiece('user_sessions', sessionBufs.shift()!);
   } finally {
+    // A reader that stops early (return()) gets here from a yield: the buffers not handed
+    // over go back, or they would be lost for the life of the context.
     ctx.kernel.releaseScratch(prefixArea);
+    mw.discard();
+    sw.discard();
+    for (const buf of sessionBufs) releaseOutput(buf);
   }
-  const lastMessages = mw.done();
-  if (lastMessages) yield { table: 'message_history', buf: lastMessages };
-  const lastSessions = sw.done();
-  if (lastSessions) sessionBufs.push(lastSessions);
-  for (const buf of sessionBufs) yield { table: 'user_sessions', buf };
   if (wantMessages) counts.message_history = (counts.message_history ?? 0) + nMessages;
   if (wantSessions) counts.user_sessions = (counts.user_sessions ?? 0) + i;
 }

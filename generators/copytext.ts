@@ -58,8 +58,7 @@ function dayBytes(day: number): Uint8Array {
 }
 
 // Hex digits of every 16-bit value as one little-endian word (256 KiB): a UUID is eight
-// 32-bit stores instead of 32 byte stores and 32 table reads (35 → 20 ns a UUID, measured
-// on Node 20).
+// 32-bit stores instead of 32 byte stores and 32 table reads.
 const HEX4 = new Uint32Array(65536);
 for (let i = 0; i < 65536; i++) HEX4[i] = HEX[(i >>> 8) * 2] | (HEX[(i >>> 8) * 2 + 1] << 8) | (HEX[(i & 255) * 2] << 16) | (HEX[(i & 255) * 2 + 1] << 24);
 // `:SS.` for each second and `mmm+` for each millisecond, as little-endian words.
@@ -106,7 +105,7 @@ export class CopyWriter {
   buf: Buffer;
   /** A view of buf for word-sized stores (kept in step with buf). */
   view: DataView;
-  /** Address of buf in its memory (buf.byteOffset): where a row kernel writes buf[pos] (generators/kernel.ts). */
+  /** Address of buf in its memory (buf.byteOffset): where a row kernel writes buf[pos] (generators/kernel-host.ts). */
   base: number;
   pos = 0;
   /** Bytes handed over so far. */
@@ -181,6 +180,19 @@ export class CopyWriter {
     return out;
   }
 
+  /**
+   * Give the buffer back unwritten and write nothing more: for a writer abandoned before
+   * done() (a generator whose reader stopped early). Nothing once the writer is finished.
+   */
+  discard(): void {
+    if (this.buf === FINISHED) return;
+    this.source.release(this.buf);
+    this.buf = FINISHED;
+    this.view = FINISHED_VIEW;
+    this.base = 0;
+    this.pos = 0;
+  }
+
   tab(): void {
     this.buf[this.pos++] = TAB;
   }
@@ -199,8 +211,8 @@ export class CopyWriter {
   /** Already-escaped bytes (pool entries are escaped once when built). */
   raw(bytes: Uint8Array): void {
     const n = bytes.length;
-    // TypedArray.set costs ~16 ns a call whatever the length, a byte loop ~1 ns a byte
-    // (measured on Node 20): the loop wins only for the shortest values (enum codes).
+    // TypedArray.set has a fixed cost per call whatever the length, far above a byte
+    // loop's cost per byte: the loop wins only for the shortest values (enum codes).
     if (n > 12) {
       this.buf.set(bytes, this.pos);
     } else {

@@ -2,6 +2,7 @@
  * The shapes real traffic has: Zipf-skewed popularity and weighted categorical choices,
  * built once and drawn in O(1) or O(log n) per row.
  */
+import { LOGNORMAL } from './kernel-layout.ts';
 
 /**
  * Zipf-like rank in [0, n) with exponent s, by inverting the continuous power-law CDF
@@ -22,8 +23,8 @@ const ZIPF_CELLS = 1 << ZIPF_CELLS_LOG2;
 const NO_RANK = 0xffff;
 
 /**
- * zipfRank with its constants computed once, and a lookup table in front of it: a
- * profile showed Math.pow at 8 % of the generator. Cell i of the table covers the
+ * zipfRank with its constants computed once, and a lookup table in front of it: Math.pow
+ * per draw was a visible share of the generator's profile. Cell i of the table covers the
  * uniforms [i, i + 1) / 2^18; where every uniform of a cell maps to one rank (the popular
  * ranks, which most draws land on) the table holds it, elsewhere NO_RANK and the closed form
  * decides. The result is exactly the closed form's for every uniform that is a multiple
@@ -106,22 +107,20 @@ export function normalQuantile(p: number): number {
   return ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1);
 }
 
-/** Cells of a LogNormal quantile table: 2^11 (16 KiB). */
-const LOGNORMAL_CELLS = 2048;
-/** Cells at each end computed exactly (1.6 % of draws): where the quantile bends fast. */
-const TAIL = 16;
+/** Cells of a LogNormal quantile table, and cells at each end computed exactly (where the quantile bends fast): the row kernel's too. */
+const { cells: LOGNORMAL_CELLS, tail: TAIL } = LOGNORMAL;
 
 /**
  * A log-normal distribution drawn from one uniform by its quantile function: exp(mu +
- * sigma Φ⁻¹(u)) tabulated at 2048 cell edges, linear inside a cell, and computed exactly
- * in the 16 outermost cells at each end (u below 1/128 or above 1 - 1/128), where the
- * function bends too fast for a straight line. Box–Muller (Rng.logNormal) cost a log, a
- * square root, a sine or cosine and an exp per draw: ~40 ns of the ~340 ns a message row
- * took (measured by removing it). For sigma up to 1.5 the table is off the exact
- * quantile by under 0.05 % (test/unit/distributions.test.ts).
+ * sigma Φ⁻¹(u)) tabulated at LOGNORMAL.cells cell edges, linear inside a cell, and
+ * computed exactly in the LOGNORMAL.tail outermost cells at each end (kernel-spec.mjs),
+ * where the function bends too fast for a straight line. Box–Muller (Rng.logNormal) cost
+ * a log, a square root, a sine or cosine and an exp per draw, a large share of a message
+ * row's cost. For sigma up to 1.5 the table is off the exact quantile by under 0.05 %
+ * (test/unit/distributions.test.ts).
  */
 export class LogNormal {
-  /** The quantile at each cell edge (the row kernel reads it too: generators/wasm/kernel.ts). */
+  /** The quantile at each cell edge (the row kernel reads it too: generators/wasm/row-kernel.ts). */
   readonly q: Float64Array;
 
   constructor(

@@ -7,9 +7,7 @@
  * Memory is fixed whatever the scale, and nothing is allocated after construction.
  */
 import type { CopyWriter } from './copytext.ts';
-
-/** Bytes before a slot's value: its key, its number and the value's length, one int32 each. */
-const HEADER = 12;
+import { CACHE_HEADER_BYTES as HEADER, CACHE_SLOT } from './kernel-layout.ts';
 
 export class EncodedCache {
   readonly mask: number;
@@ -18,9 +16,9 @@ export class EncodedCache {
   readonly stride: number;
   /** Where the arena starts in its memory (a row kernel reads slots from there too). */
   readonly address: number;
-  // One arena, each slot's key, number, length and bytes side by side: a lookup touches
-  // one or two cache lines. Separate arrays of keys, lengths, numbers and per-slot views
-  // made a hit four or five cache misses (a profile put the copy at 5 % of the generator).
+  // One arena, each slot's key, number, length and bytes side by side (kernel-layout.ts
+  // CACHE_SLOT): a lookup touches one or two cache lines. Separate arrays of keys,
+  // lengths, numbers and per-slot views made a hit four or five cache misses.
   private readonly arena: Buffer;
   private readonly words: Int32Array;
   private readonly view: DataView;
@@ -28,7 +26,7 @@ export class EncodedCache {
   /**
    * @param slotsLog2 log2 of the number of slots
    * @param slotBytes the longest value cached; longer ones are written but not cached.
-   *   Rounded up to whole 32-bit words; 52 makes a slot 64 bytes, one cache line.
+   *   Rounded up to whole 32-bit words; a row kernel's cache uses CACHE_SLOT_BYTES - CACHE_HEADER_BYTES (kernel-layout.ts), one cache line a slot.
    * @param place where to put the arena (memory of that many bytes, 4-byte aligned); default: its own
    */
   constructor(slotsLog2: number, slotBytes: number, place?: (bytes: number) => Buffer) {
@@ -40,7 +38,7 @@ export class EncodedCache {
     this.address = this.arena.byteOffset;
     this.words = new Int32Array(this.arena.buffer, this.arena.byteOffset, this.arena.length >> 2);
     this.view = new DataView(this.arena.buffer, this.arena.byteOffset, this.arena.length);
-    for (let i = 0; i < n; i++) this.words[(i * this.stride) >> 2] = -1;
+    for (let i = 0; i < n; i++) this.words[((i * this.stride) >> 2) + CACHE_SLOT.key] = -1;
   }
 
   /** If key is cached, append its bytes to w and return its value; otherwise return NaN. */
@@ -48,8 +46,8 @@ export class EncodedCache {
     const base = (key & this.mask) * this.stride;
     const words = this.words;
     const at = base >> 2;
-    if (words[at] !== key) return NaN;
-    const n = words[at + 2];
+    if (words[at + CACHE_SLOT.key] !== key) return NaN;
+    const n = words[at + CACHE_SLOT.length];
     const from = base + HEADER;
     const p = w.pos;
     // Whole words are copied and the position moves by the value's length: the bytes past
@@ -63,7 +61,7 @@ export class EncodedCache {
       this.arena.copy(w.buf, p, from, from + n);
     }
     w.pos = p + n;
-    return words[at + 1];
+    return words[at + CACHE_SLOT.value];
   }
 
   /** Remember w's bytes from `start` to its current position as key's, with an int32 value. */
@@ -73,8 +71,8 @@ export class EncodedCache {
     const base = (key & this.mask) * this.stride;
     w.buf.copy(this.arena, base + HEADER, start, w.pos);
     const at = base >> 2;
-    this.words[at] = key;
-    this.words[at + 1] = value;
-    this.words[at + 2] = n;
+    this.words[at + CACHE_SLOT.key] = key;
+    this.words[at + CACHE_SLOT.value] = value;
+    this.words[at + CACHE_SLOT.length] = n;
   }
 }

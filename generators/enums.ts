@@ -1,11 +1,13 @@
 /**
- * The platform's enum domains (seed-schema.md): SMALLINT code → name. The SMALLINT
+ * The platform's enum domains (docs/design.md): SMALLINT code → name. The SMALLINT
  * style stores the code, the VARCHAR/TEXT styles the name, the ENUM style a native type.
+ * message_role's codes are the row kernel's too, so they come from its layout.
  */
+import { MESSAGE_ROLE_NAMES } from './kernel-layout.ts';
 
 export const ENUMS = {
   channel: ['web', 'whatsapp', 'telegram', 'msteams', 'slack', 'email', 'sms', 'voice', 'instagram', 'api'],
-  message_role: { 1: 'user', 2: 'assistant', 3: 'system', 4: 'tool', 9: 'episodic', 10: 'compact' },
+  message_role: MESSAGE_ROLE_NAMES,
   message_type: ['text', 'image', 'audio', 'video', 'document', 'location', 'contact', 'sticker', 'reaction'],
   llm_provider: ['openai', 'anthropic', 'azure_openai', 'azure_claude', 'google', 'local', 'ollama', 'groq', 'mistral', 'cohere'],
   task_status: ['pending', 'ready', 'running', 'paused', 'waiting_approval', 'completed', 'failed', 'cancelled'],
@@ -47,7 +49,7 @@ export function code(domain: EnumDomain, name: string): number {
   return c;
 }
 
-/** VARCHAR widths of the design's "before" table (seed-schema.md), 50 elsewhere. */
+/** VARCHAR widths of the design's "before" table (docs/design.md), 50 elsewhere. */
 export const VARCHAR_WIDTH: Partial<Record<EnumDomain, number>> = {
   task_priority: 20,
   risk_level: 20,

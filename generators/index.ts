@@ -3,21 +3,22 @@
  * table as a stream (for `pgscale generate`).
  */
 import { type GenContext, makeContext } from './context.ts';
-import { releaseOutput } from './copytext.ts';
 import { conversations } from './conversations.ts';
 import type { EnumStyle } from './enums.ts';
 import { events } from './events.ts';
 import { type Chunk, type DataParams, type Group, chunkPlan, deriveCounts } from './plan.ts';
-import { TABLES, type Piece, type RowCounts, type TableName } from './tables.ts';
+import type { GeneratedPiece } from './piece.ts';
+import { TABLES, type RowCounts, type TableName } from './tables.ts';
 import { tasks } from './tasks.ts';
 import { tenants } from './tenants.ts';
 import { users } from './users.ts';
 
 export { makeContext, type GenContext } from './context.ts';
 export { chunkPlan, deriveCounts, GENERATOR_VERSION, type Chunk, type DataParams, type Group } from './plan.ts';
-export { TABLES, TABLE_NAMES, isTableName, type Piece, type RowCounts, type TableName } from './tables.ts';
+export { GeneratedPiece, type Piece } from './piece.ts';
+export { TABLES, TABLE_NAMES, isTableName, type RowCounts, type TableName } from './tables.ts';
 
-type ChunkGenerator = (ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts) => Generator<Piece>;
+type ChunkGenerator = (ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts) => Generator<GeneratedPiece>;
 
 const BY_GROUP: Record<Group, ChunkGenerator> = { tenants, users, conversations, tasks, events };
 
@@ -30,8 +31,12 @@ export const GROUP_TABLES: Record<Group, TableName[]> = {
   events: ['analytics_events'],
 };
 
-/** Generate one chunk: its pieces grouped by table, in GROUP_TABLES order; counts filled at the end. */
-export function generateChunk(ctx: GenContext, c: Chunk, counts: RowCounts, tables: ReadonlySet<TableName> = new Set(GROUP_TABLES[c.group])): Generator<Piece> {
+/**
+ * Generate one chunk: its pieces grouped by table, in GROUP_TABLES order; counts filled at
+ * the end. Release each piece once done with it (GeneratedPiece); stopping early gives the
+ * generator's own buffers back.
+ */
+export function generateChunk(ctx: GenContext, c: Chunk, counts: RowCounts, tables: ReadonlySet<TableName> = new Set(GROUP_TABLES[c.group])): Generator<GeneratedPiece> {
   return BY_GROUP[c.group](ctx, c, tables, counts);
 }
 
@@ -49,7 +54,10 @@ export function* generateTable(table: TableName, rows: number, seed: number, mon
   for (const c of chunkPlan(params)) {
     if (c.group !== group) continue;
     for (const piece of generateChunk(ctx, c, {}, only)) {
-      if (left <= 0) return;
+      if (left <= 0) {
+        piece.release();
+        return;
+      }
       let buf = piece.buf;
       // Count newlines to cut at exactly `rows` rows.
       let n = 0;
@@ -67,7 +75,7 @@ export function* generateTable(table: TableName, rows: number, seed: number, mon
       // stdout) holds buffers for as long as it likes, and would otherwise hold the row
       // kernel's slots (generators/buffer-pool.ts, SlotPool).
       const out = Buffer.from(buf);
-      releaseOutput(piece.buf);
+      piece.release();
       yield out;
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Vocabularies built once with Faker at start-up, from the seed: names, companies, titles
  * and whole chat messages, escaped for COPY once and kept as bytes. Row loops draw from
- * these pools with the seeded PRNG: never a Faker call per row (Faker costs ~10 µs a call).
+ * these pools with the seeded PRNG: never a Faker call per row (a Faker call costs far more than a row).
  *
  * Message text carries what real chat carries: quotes, tabs, newlines, backslashes,
  * emoji, code snippets, JSON, and non-Latin scripts.

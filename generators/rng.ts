@@ -52,10 +52,10 @@ export function permute64(hi: number, lo: number, key: number, out: Pair): Pair 
 }
 
 /**
- * sfc32: period ≥ 2^32, passes PractRand to 2^40+ bytes; ~1 ns a draw in V8.
+ * sfc32: period ≥ 2^32, passes PractRand to 2^40+ bytes; a few integer ops a draw.
  * The state is kept as int32 (`| 0`), not uint32 (`>>> 0`): a uint32 above 2^31 is not a
  * small integer to V8, so uint32 fields were stored as boxed doubles and every draw
- * allocated (a profile showed u32/next at 9 % of the generator). Same bits either way.
+ * allocated (u32/next stood out in the generator's profile). Same bits either way.
  */
 export class Rng {
   private a: number;

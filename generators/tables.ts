@@ -40,11 +40,5 @@ export function isTableName(name: string): name is TableName {
   return Object.hasOwn(TABLES, name);
 }
 
-/** One encoded buffer of one table's COPY text. A chunk yields these grouped by table. */
-export interface Piece {
-  table: TableName;
-  buf: Buffer;
-}
-
 /** Rows written per table by one chunk. */
 export type RowCounts = Partial<Record<TableName, number>>;

@@ -4,7 +4,8 @@ import { CopyWriter } from './copytext.ts';
 import { type GenContext, KEY, providerOfBot } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
-import type { Piece, RowCounts, TableName } from './tables.ts';
+import { GeneratedPiece } from './piece.ts';
+import type { RowCounts, TableName } from './tables.ts';
 
 const PLANS = ['free', 'starter', 'pro', 'enterprise'];
 const MODELS: Record<number, string[]> = {
@@ -22,7 +23,7 @@ const MODELS: Record<number, string[]> = {
 const DAY = 86_400_000;
 
 /** Generate the tenants chunk: every tenant, then every bot (4 per tenant). */
-export function* tenants(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts): Generator<Piece> {
+export function* tenants(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts): Generator<GeneratedPiece> {
   const rng = new Rng(ctx.params.seed, KEY.tenants, c.k);
   const { pools } = ctx;
   const created: number[] = [];
@@ -49,9 +50,9 @@ export function* tenants(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableNam
     w.tab();
     w.timestamp(at);
     w.nl();
-    if (w.full) yield { table: 'tenants', buf: w.take() };
+    if (w.full) yield new GeneratedPiece('tenants', w.take());
   }
-  if (w.pos) yield { table: 'tenants', buf: w.take() };
+  if (w.pos) yield new GeneratedPiece('tenants', w.take());
   if (tables.has('tenants')) counts.tenants = ctx.counts.tenants;
 
   const per = ctx.counts.botsPerTenant;
@@ -81,9 +82,9 @@ export function* tenants(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableNam
     w.tab();
     w.timestamp(at);
     w.nl();
-    if (w.full) yield { table: 'bots', buf: w.take() };
+    if (w.full) yield new GeneratedPiece('bots', w.take());
   }
   const last = w.done();
-  if (last) yield { table: 'bots', buf: last };
+  if (last) yield new GeneratedPiece('bots', last);
   if (tables.has('bots')) counts.bots = ctx.counts.tenants * per;
 }

@@ -4,12 +4,13 @@ import { CopyWriter } from './copytext.ts';
 import { DIST, type GenContext, KEY, idFor, tenantOfUser } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
-import type { Piece, RowCounts, TableName } from './tables.ts';
+import { GeneratedPiece } from './piece.ts';
+import type { RowCounts, TableName } from './tables.ts';
 
 const DAY = 86_400_000;
 
 /** Generate users [c.first, c.first + c.rows). */
-export function* users(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts): Generator<Piece> {
+export function* users(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>, counts: RowCounts): Generator<GeneratedPiece> {
   if (!tables.has('users')) return;
   const { seed } = ctx.params;
   const { pools } = ctx;
@@ -41,9 +42,9 @@ export function* users(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableName>
     if (rng.chance(0.05)) w.nil();
     else w.timestamp(SPAN_START_MS + rng.next() * span);
     w.nl();
-    if (w.full) yield { table: 'users', buf: w.take() };
+    if (w.full) yield new GeneratedPiece('users', w.take());
   }
   const last = w.done();
-  if (last) yield { table: 'users', buf: last };
+  if (last) yield new GeneratedPiece('users', last);
   counts.users = (counts.users ?? 0) + c.rows;
 }

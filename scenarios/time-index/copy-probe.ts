@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { copySql } from '../../db/copy.ts';
 import { qualified } from '../../db/quote.ts';
-import { type DataParams, chunkPlan, generateChunk, makeContext } from '../../generators/index.ts';
+import { type DataParams, type GenContext, chunkPlan, generateChunk, makeContext } from '../../generators/index.ts';
 import { Rng } from '../../generators/rng.ts';
 
 /** Rows in the slice, at most. */
@@ -26,20 +26,34 @@ export interface Slice {
   lines: Buffer[];
 }
 
+/**
+ * One generator context for the probe's data set, reused by every call: a context
+ * reserves a row kernel's whole memory, which only its collection gives back.
+ */
+let probeContext: { key: string; ctx: GenContext } | undefined;
+
+export function contextFor(data: DataParams): GenContext {
+  const key = `${data.scale}/${data.seed}/${data.months}`;
+  if (probeContext?.key !== key) probeContext = { key, ctx: makeContext(data, 'smallint') };
+  return probeContext.ctx;
+}
+
 /** The slice: message_history rows of the first conversations chunk of the middle month. */
 export function generateSlice(data: DataParams): Slice {
   const conv = chunkPlan(data).filter((c) => c.group === 'conversations');
   const mid = Math.floor(data.months / 2);
   const chunk = conv.find((c) => c.month === mid) ?? conv[0];
-  const ctx = makeContext(data, 'smallint');
   const lines: Buffer[] = [];
-  for (const piece of generateChunk(ctx, chunk, {}, new Set(['message_history']))) {
+  // Stopping early (break) ends the generator, which gives its own buffers back.
+  for (const piece of generateChunk(contextFor(data), chunk, {}, new Set(['message_history']))) {
     // COPY text escapes newlines in values, so a raw 0x0A always ends a row.
-    let start = 0;
-    for (let p = piece.buf.indexOf(10); p >= 0 && lines.length < MAX_ROWS; p = piece.buf.indexOf(10, start)) {
-      lines.push(piece.buf.subarray(start, p + 1));
-      start = p + 1;
-    }
+    let end = 0;
+    for (let p = piece.buf.indexOf(10), n = lines.length; p >= 0 && n < MAX_ROWS; p = piece.buf.indexOf(10, p + 1), n++) end = p + 1;
+    // The rows wanted are copied out and the piece handed back: it is one of the
+    // context's row kernel slots, lost for the context's life if kept.
+    const rows = Buffer.from(piece.buf.subarray(0, end));
+    piece.release();
+    for (let start = 0, p = rows.indexOf(10); p >= 0; start = p + 1, p = rows.indexOf(10, start)) lines.push(rows.subarray(start, p + 1));
     if (lines.length >= MAX_ROWS) break;
   }
   return { rows: lines.length, lines };

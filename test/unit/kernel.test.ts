@@ -7,7 +7,7 @@ import { idKey, writeId } from '../../generators/context.ts';
 import { slotPoolOf } from '../../generators/buffer-pool.ts';
 import { CopyWriter, releaseOutput } from '../../generators/copytext.ts';
 import { chunkPlan, generateChunk, makeContext } from '../../generators/index.ts';
-import { RowKernel } from '../../generators/kernel.ts';
+import { RowKernel } from '../../generators/kernel-host.ts';
 // @ts-expect-error: a plain .mjs build script, no types
 import { compileKernel } from '../../generators/wasm/build.mjs';
 
@@ -19,10 +19,10 @@ function kernelAndSlot(): { kernel: RowKernel; slot: Buffer } {
   return { kernel, slot: kernel.slots.acquire()! };
 }
 
-test('the committed kernel.wasm is what kernel.ts compiles to (run npm run build:wasm after editing it)', async () => {
+test('the committed row-kernel.wasm is what row-kernel.ts compiles to (run npm run build:wasm after editing it)', async () => {
   const built: Uint8Array = await compileKernel();
-  const committed = readFileSync(new URL('../../generators/wasm/kernel.wasm', import.meta.url));
-  assert.ok(Buffer.from(built).equals(committed), 'generators/wasm/kernel.wasm is stale: run npm run build:wasm');
+  const committed = readFileSync(new URL('../../generators/wasm/row-kernel.wasm', import.meta.url));
+  assert.ok(Buffer.from(built).equals(committed), 'generators/wasm/row-kernel.wasm is stale: run npm run build:wasm');
 });
 
 test('kernel ids are CopyWriter ids (writeId), for any row, key and seed', () => {
@@ -32,7 +32,7 @@ test('kernel ids are CopyWriter ids (writeId), for any row, key and seed', () =>
     fc.property(fc.nat(), fc.nat(), fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: 1, max: 0x7fffffff }), (hi, lo, key, seed) => {
       w.pos = 0;
       writeId(w, seed, key, hi, lo);
-      const end = kernel.x.id(slot.byteOffset, hi, lo, idKey(seed, key), key) - slot.byteOffset;
+      const end = kernel.calls.id({ out: slot.byteOffset, hi, lo, mixed: idKey(seed, key), key }) - slot.byteOffset;
       assert.is(end, 36);
       assert.is(slot.toString('latin1', 0, 36), w.buf.toString('latin1', 0, 36));
     }),
@@ -47,7 +47,7 @@ test('kernel timestamps are CopyWriter timestamps, 1970 to 2200, leap days and m
     w.pos = 0;
     w.timestamp(ms);
     // eventTail with no session and empty values: `\N\t\t\t\t` then the timestamp and a newline.
-    const end = kernel.x.eventTail(at, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ms) - at;
+    const end = kernel.calls.eventTail({ out: at, session: 0, hi: 0, lo: 0, mixed: 0, key: 0, type: 0, typeLen: 0, channel: 0, channelLen: 0, props: 0, propsLen: 0, t: ms }) - at;
     assert.is(slot.toString('latin1', 0, end), `\\N\t\t\t\t${w.buf.toString('latin1', 0, w.pos)}\n`, `at ${ms}`);
   };
   for (const iso of ['1970-01-01T00:00:00.000Z', '2024-02-29T23:59:59.999Z', '2024-03-01T00:00:00.000Z', '2100-02-28T12:00:00.500Z', '2100-03-01T00:00:00.000Z', '2000-02-29T00:00:00.001Z', '2025-12-31T23:59:59.999Z']) {
@@ -66,7 +66,27 @@ test('kernel session rows: prefix, integers of every length, enum values, title 
   for (const n of [0, 9, 10, 99, 100, 399, 12345, 987654321, 4294967295]) {
     const at = slot.byteOffset;
     const row = (titled: boolean) =>
-      slot.toString('latin1', 0, kernel.x.session(at, ...pre, n, ...channel, ...intent, ...memory, titled ? title[0] : 0, title[1], n, start, start + 61_000) - at);
+      slot.toString(
+        'latin1',
+        0,
+        kernel.calls.session({
+          out: at,
+          prefix: pre[0],
+          prefixLen: pre[1],
+          bot: n,
+          channel: channel[0],
+          channelLen: channel[1],
+          intent: intent[0],
+          intentLen: intent[1],
+          memoryType: memory[0],
+          memoryTypeLen: memory[1],
+          title: titled ? title[0] : 0,
+          titleLen: title[1],
+          messages: n,
+          start,
+          end: start + 61_000,
+        }) - at,
+      );
     assert.is(row(true), `PRE\t${n}\tweb\tsupport\tepisodic\tHelp me\t${n}\t2025-03-04 05:06:07.089+00\t2025-03-04 05:07:08.089+00\n`);
     assert.is(row(false), `PRE\t${n}\tweb\tsupport\tepisodic\t\\N\t${n}\t2025-03-04 05:06:07.089+00\t2025-03-04 05:07:08.089+00\n`);
   }

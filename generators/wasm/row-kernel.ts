@@ -1,20 +1,75 @@
 /**
- * The row loops' hot part in WebAssembly (AssemblyScript, compiled to kernel.wasm by
+ * The row loops' hot part in WebAssembly (AssemblyScript, compiled to row-kernel.wasm by
  * `npm run build:wasm`; a unit test checks the committed binary is this source's). Rows
- * are written into the output buffers that live in the same memory (generators/kernel.ts):
+ * are written into the output buffers that live in the same memory (generators/kernel-host.ts):
  * UUIDs from a keyed Feistel permutation, timestamptz, small integers and copies of
  * pre-encoded text. The JS generators make every draw and decision except a session's
  * message loop, which runs here whole (`messages`). Each function writes from address p
  * and returns the address after what it wrote. Output is byte-identical to what the JS
  * writer (generators/copytext.ts) wrote before, which the digest test pins.
+ *
+ * Every layout the host shares (memory tables, loop state, message tables, cache slots,
+ * role codes, the conversation model) comes from ./layout.ts, generated from
+ * generators/kernel-spec.mjs; so do the exports' parameter names and order.
  */
+import {
+  ARENA_START,
+  CACHE_BYTES,
+  CACHE_KEY,
+  CACHE_LENGTH,
+  COMPACT_BELOW,
+  DIG2,
+  EPISODIC_BELOW,
+  HEX4,
+  LOGNORMAL_ASSISTANT_LATENCY,
+  LOGNORMAL_CELLS,
+  LOGNORMAL_TAIL,
+  LOGNORMAL_USER_THINK,
+  LOOP_CLOCK,
+  LOOP_CRNG,
+  LOOP_NEXT,
+  LOOP_PREV_ROLE,
+  LOOP_RNG,
+  LOOP_SEQ,
+  MESSAGE_TYPE_TEXT,
+  MILLI,
+  MT_ASSISTANT_LATENCY,
+  MT_ASSISTANT_SEGMENTS,
+  MT_ASSISTANT_TYPE_CDF,
+  MT_ASSISTANT_TYPE_CODES,
+  MT_MESSAGE_TYPES,
+  MT_POOLS,
+  MT_ROLES,
+  MT_USER_SEGMENTS,
+  MT_USER_THINK,
+  MT_USER_TYPE_CDF,
+  MT_USER_TYPE_CODES,
+  POOL_AT,
+  POOL_BYTES,
+  POOL_COUNT,
+  POOL_LEN,
+  POOL_OF_ASSISTANT,
+  POOL_OF_SYSTEM,
+  POOL_OF_TOOL,
+  POOL_OF_USER,
+  POOL_TOKENS,
+  ROLE_ASSISTANT,
+  ROLE_COMPACT,
+  ROLE_EPISODIC,
+  ROLE_SYSTEM,
+  ROLE_TOOL,
+  ROLE_USER,
+  SEC,
+  TEXT_AT,
+  TEXT_LEN,
+  TOOL_GAP_MIN_MS,
+  TOOL_GAP_SPAN_MS,
+  TOOL_TURN_SHARE,
+  UNREAD_SHARE,
+} from './layout';
 
-/** Tables at the start of memory, built by init(); the caller's data starts at DATA_START. */
-const HEX4: u32 = 0; // hex digits of every 16-bit value as one little-endian word (256 KiB)
-const DIG2: u32 = 262144; // `00`..`99`, two bytes each
-const SEC: u32 = DIG2 + 256; // `:SS.` per second, one word each
-const MILLI: u32 = SEC + 256; // `mmm+` per millisecond, one word each
-export const DATA_START: u32 = 270336; // past MILLI + 4000 (266656), rounded up to 4 KiB
+/** Where the caller's data starts, past the tables init() builds (the host checks it). */
+export const DATA_START: u32 = ARENA_START;
 
 const TAB: u8 = 9;
 const NL: u8 = 10;
@@ -65,7 +120,8 @@ export function init(): void {
  * The id of row (hi, lo) as a UUID: context.ts writeId. `mixed` is the table's key mixed
  * with the seed (the Feistel key), `key` the table's key itself (the middle words).
  */
-export function id(p: u32, hi: u32, lo: u32, mixed: u32, key: u32): u32 {
+export function id(out: u32, hi: u32, lo: u32, mixed: u32, key: u32): u32 {
+  const p = out;
   let l = hi;
   let r = lo;
   for (let round: u32 = 0; round < 4; round++) {
@@ -203,8 +259,8 @@ function messageTail(p: u32, mid: u32, midLen: u32, provider: u32, providerLen: 
  * analytics_events from its session_id: the session's id (or \N when `session` is 0),
  * event_type, channel, properties, occurred_at.
  */
-export function eventTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, type: u32, typeLen: u32, channel: u32, channelLen: u32, props: u32, propsLen: u32, t: f64): u32 {
-  p = idOrNull(p, session, hi, lo, mixed, key);
+export function eventTail(out: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, type: u32, typeLen: u32, channel: u32, channelLen: u32, props: u32, propsLen: u32, t: f64): u32 {
+  let p = idOrNull(out, session, hi, lo, mixed, key);
   p = value(p, type, typeLen);
   p = value(p, channel, channelLen);
   p = value(p, props, propsLen);
@@ -218,9 +274,9 @@ export function eventTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, ke
  * channel, intent, memory_type, title (\N when at 0), message_count, started_at,
  * last_active_at.
  */
-export function session(p: u32, pre: u32, preLen: u32, bot: u32, channel: u32, channelLen: u32, intent: u32, intentLen: u32, memoryType: u32, memoryTypeLen: u32, title: u32, titleLen: u32, messages: u32, start: f64, end: f64): u32 {
-  memory.copy(p, pre, preLen);
-  p = uint(p + preLen, bot);
+export function session(out: u32, prefix: u32, prefixLen: u32, bot: u32, channel: u32, channelLen: u32, intent: u32, intentLen: u32, memoryType: u32, memoryTypeLen: u32, title: u32, titleLen: u32, messages: u32, start: f64, end: f64): u32 {
+  memory.copy(out, prefix, prefixLen);
+  let p = uint(out + prefixLen, bot);
   store<u8>(p, TAB);
   p = value(p + 1, channel, channelLen);
   p = value(p, intent, intentLen);
@@ -240,13 +296,13 @@ export function session(p: u32, pre: u32, preLen: u32, bot: u32, channel: u32, c
  * cache (encoded-cache.ts: slots of key, value, length and bytes at `cache`), else 0 and
  * nothing written: event_id, the cached user reference, then eventTail.
  */
-export function event(p: u32, id: u32, cache: u32, cacheMask: u32, cacheStride: u32, user: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, type: u32, typeLen: u32, channel: u32, channelLen: u32, props: u32, propsLen: u32, t: f64): u32 {
+export function event(out: u32, id: u32, cache: u32, cacheMask: u32, cacheStride: u32, user: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, type: u32, typeLen: u32, channel: u32, channelLen: u32, props: u32, propsLen: u32, t: f64): u32 {
   const slot = cache + (user & cacheMask) * cacheStride;
-  if (load<u32>(slot) != user) return 0;
-  p = uint(p, id);
+  if (load<u32>(slot + CACHE_KEY) != user) return 0;
+  const p = uint(out, id);
   store<u8>(p, TAB);
-  const n = load<u32>(slot + 8);
-  memory.copy(p + 1, slot + 12, n);
+  const n = load<u32>(slot + CACHE_LENGTH);
+  memory.copy(p + 1, slot + CACHE_BYTES, n);
   return eventTail(p + 1 + n, session, hi, lo, mixed, key, type, typeLen, channel, channelLen, props, propsLen, t);
 }
 
@@ -255,8 +311,8 @@ export function event(p: u32, id: u32, cache: u32, cacheMask: u32, cacheStride: 
  * status, priority, execution_mode, risk_level, intent, progress, created_at, updated_at,
  * completed_at (updated_at when `completed`, else \N).
  */
-export function taskTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, title: u32, titleLen: u32, status: u32, statusLen: u32, priority: u32, priorityLen: u32, mode: u32, modeLen: u32, risk: u32, riskLen: u32, intent: u32, intentLen: u32, progress: u32, created: f64, updated: f64, completed: u32): u32 {
-  p = idOrNull(p, session, hi, lo, mixed, key);
+export function taskTail(out: u32, session: u32, hi: u32, lo: u32, mixed: u32, key: u32, title: u32, titleLen: u32, status: u32, statusLen: u32, priority: u32, priorityLen: u32, mode: u32, modeLen: u32, risk: u32, riskLen: u32, intent: u32, intentLen: u32, progress: u32, created: f64, updated: f64, completed: u32): u32 {
+  let p = idOrNull(out, session, hi, lo, mixed, key);
   p = value(p, title, titleLen);
   p = value(p, status, statusLen);
   p = value(p, priority, priorityLen);
@@ -279,42 +335,9 @@ export function taskTail(p: u32, session: u32, hi: u32, lo: u32, mixed: u32, key
 // same two random streams (sfc32, rng.ts), with the same tables, so the bytes and the
 // streams' states come out exactly as the JS loop left them.
 
-/** The JS side's LogNormal.exact(u) of table `which` (0: user think time, 1: assistant latency): the tails. */
+/** The JS side's LogNormal.exact(u) of table `which` (LOGNORMAL_USER_THINK or LOGNORMAL_ASSISTANT_LATENCY): the tails. */
 @external("env", "lognormalTail")
 declare function lognormalTail(which: u32, u: f64): f64;
-
-const LOGNORMAL_CELLS: u32 = 2048;
-const LOGNORMAL_TAIL: u32 = 16;
-
-const ROLE_USER: u32 = 1;
-const ROLE_ASSISTANT: u32 = 2;
-const ROLE_SYSTEM: u32 = 3;
-const ROLE_TOOL: u32 = 4;
-const ROLE_EPISODIC: u32 = 9;
-const ROLE_COMPACT: u32 = 10;
-
-// A loop's state, at `st` (a conversations generator's scratch area): the session stream
-// (rng) and the content stream (crng) as four int32 each, the next message's index in the
-// session, the previous role, the chunk's message sequence number, and the clock.
-const ST_RNG: u32 = 0;
-const ST_CRNG: u32 = 16;
-const ST_J: u32 = 32;
-const ST_PREV: u32 = 36;
-const ST_SEQ: u32 = 40;
-const ST_T: u32 = 48;
-
-// Where the tables are (a context's arena), at `cf`, one word each.
-const CF_USER_THINK: u32 = 0; // f64[2049]
-const CF_ASSISTANT_LATENCY: u32 = 4; // f64[2049]
-const CF_USER_TYPE_CDF: u32 = 8; // f64[]
-const CF_USER_TYPE_CODES: u32 = 12; // i32[]
-const CF_ASSISTANT_TYPE_CDF: u32 = 16;
-const CF_ASSISTANT_TYPE_CODES: u32 = 20;
-const CF_POOLS: u32 = 24; // 4 pools (user, assistant, tool, system) x (length, at[], len[], tokens[])
-const CF_USER_SEG: u32 = 88; // at[], len[]
-const CF_ASSISTANT_SEG: u32 = 96;
-const CF_ROLE: u32 = 104; // at[], len[] by role code
-const CF_TYPE: u32 = 112; // at[], len[] by message type code
 
 @inline function u32Of(st: u32): u32 {
   const a = load<u32>(st);
@@ -347,58 +370,61 @@ const CF_TYPE: u32 = 112; // at[], len[] by message type code
   return lo + (x - <f64>i) * (load<f64>(q + 8 * i + 8) - lo);
 }
 
-@inline function word(cf: u32, at: u32): u32 {
-  return load<u32>(cf + at);
+/** The word at byte offset `at` of a table. */
+@inline function word(table: u32, at: u32): u32 {
+  return load<u32>(table + at);
 }
 
 /**
- * Messages [state j, n) of a session, until done or the output passes `full` (the row
- * that passes it is written, as CopyWriter.full is checked after each row): returns the
- * address after the last row written; the state says how far it got. Roles follow each
- * other as a chat does (a user turn, sometimes a tool call, then the assistant; system
- * prompts first, rare episodic and compaction turns), each turn later than the last by a
- * log-normal gap. Roles and gaps come from the session stream, content from the content
- * stream, so with `write` 0 (user_sessions alone: nothing written, content not drawn)
- * the session stream ends exactly where a full load leaves it.
+ * Messages [state `next`, count) of a session, until done or the output passes `full`
+ * (the row that passes it is written, as CopyWriter.full is checked after each row):
+ * returns the address after the last row written; the state says how far it got. Roles
+ * follow each other as a chat does (kernel-spec.mjs CONVERSATION: a user turn, sometimes
+ * a tool call, then the assistant; system prompts first, rare episodic and compaction
+ * turns), each turn later than the last by a log-normal gap. Roles and gaps come from the
+ * session stream, content from the content stream, so with `write` 0 (user_sessions
+ * alone: nothing written, content not drawn) the session stream ends exactly where a
+ * full load leaves it.
  */
-export function messages(p: u32, full: u32, st: u32, cf: u32, pre: u32, preLen: u32, k: u32, mixed: u32, key: u32, n: u32, hasSystem: u32, write: u32, provider: u32, providerLen: u32, lastMs: f64): u32 {
-  const rng = st + ST_RNG;
-  const crng = st + ST_CRNG;
-  let j = load<u32>(st + ST_J);
-  let prevRole = load<u32>(st + ST_PREV);
-  let seq = load<u32>(st + ST_SEQ);
-  let t = load<f64>(st + ST_T);
-  while (j < n) {
+export function messages(out: u32, full: u32, state: u32, tables: u32, prefix: u32, prefixLen: u32, chunk: u32, mixed: u32, key: u32, count: u32, hasSystem: u32, write: u32, provider: u32, providerLen: u32, lastMs: f64): u32 {
+  const rng = state + LOOP_RNG;
+  const crng = state + LOOP_CRNG;
+  let p = out;
+  let j = load<u32>(state + LOOP_NEXT);
+  let prevRole = load<u32>(state + LOOP_PREV_ROLE);
+  let seq = load<u32>(state + LOOP_SEQ);
+  let t = load<f64>(state + LOOP_CLOCK);
+  while (j < count) {
     let role: u32;
     if (j == 0 && hasSystem) role = ROLE_SYSTEM;
-    else if (prevRole == ROLE_USER && next(rng) < 0.06) role = ROLE_TOOL;
+    else if (prevRole == ROLE_USER && next(rng) < TOOL_TURN_SHARE) role = ROLE_TOOL;
     else if (prevRole == ROLE_USER || prevRole == ROLE_TOOL) role = ROLE_ASSISTANT;
     else {
       const r = next(rng);
-      role = r < 0.003 ? ROLE_EPISODIC : r < 0.005 ? ROLE_COMPACT : ROLE_USER;
+      role = r < EPISODIC_BELOW ? ROLE_EPISODIC : r < COMPACT_BELOW ? ROLE_COMPACT : ROLE_USER;
     }
     if (j > 0) {
-      if (prevRole == ROLE_ASSISTANT) t += lognormal(word(cf, CF_USER_THINK), 0, next(rng));
-      else if (prevRole == ROLE_TOOL) t += 500 + next(rng) * 2500;
-      else t += lognormal(word(cf, CF_ASSISTANT_LATENCY), 1, next(rng));
+      if (prevRole == ROLE_ASSISTANT) t += lognormal(word(tables, MT_USER_THINK), LOGNORMAL_USER_THINK, next(rng));
+      else if (prevRole == ROLE_TOOL) t += TOOL_GAP_MIN_MS + next(rng) * TOOL_GAP_SPAN_MS;
+      else t += lognormal(word(tables, MT_ASSISTANT_LATENCY), LOGNORMAL_ASSISTANT_LATENCY, next(rng));
     }
     prevRole = role;
     if (t > lastMs) t = lastMs;
     if (write) {
-      const pool = cf + CF_POOLS + 16 * (role == ROLE_USER ? 0 : role == ROLE_ASSISTANT || role == ROLE_EPISODIC || role == ROLE_COMPACT ? 1 : role == ROLE_TOOL ? 2 : 3);
-      const entry = <u32>Math.floor(next(crng) * <f64>load<u32>(pool));
-      const mtype = role == ROLE_USER ? pick(word(cf, CF_USER_TYPE_CDF), word(cf, CF_USER_TYPE_CODES), next(crng)) : pick(word(cf, CF_ASSISTANT_TYPE_CDF), word(cf, CF_ASSISTANT_TYPE_CODES), next(crng));
+      const pool = tables + MT_POOLS + POOL_BYTES * (role == ROLE_USER ? POOL_OF_USER : role == ROLE_ASSISTANT || role == ROLE_EPISODIC || role == ROLE_COMPACT ? POOL_OF_ASSISTANT : role == ROLE_TOOL ? POOL_OF_TOOL : POOL_OF_SYSTEM);
+      const entry = <u32>Math.floor(next(crng) * <f64>load<u32>(pool + POOL_COUNT));
+      const mtype = role == ROLE_USER ? pick(word(tables, MT_USER_TYPE_CDF), word(tables, MT_USER_TYPE_CODES), next(crng)) : pick(word(tables, MT_ASSISTANT_TYPE_CDF), word(tables, MT_ASSISTANT_TYPE_CODES), next(crng));
       const withProvider = role == ROLE_ASSISTANT || role == ROLE_TOOL;
-      const read: u32 = role == ROLE_ASSISTANT && next(crng) < 0.03 ? 0 : 1;
-      p = messageHead(p, pre, preLen, k, seq, mixed, key, j);
-      if (mtype == 0 && (role == ROLE_USER || role == ROLE_ASSISTANT)) {
-        const seg = cf + (role == ROLE_USER ? CF_USER_SEG : CF_ASSISTANT_SEG);
-        p = messageTail(p, load<u32>(word(seg, 0) + 4 * entry), load<u32>(word(seg, 4) + 4 * entry), withProvider ? provider : 0, providerLen, read, t);
+      const read: u32 = role == ROLE_ASSISTANT && next(crng) < UNREAD_SHARE ? 0 : 1;
+      p = messageHead(p, prefix, prefixLen, chunk, seq, mixed, key, j);
+      if (mtype == MESSAGE_TYPE_TEXT && (role == ROLE_USER || role == ROLE_ASSISTANT)) {
+        const seg = tables + (role == ROLE_USER ? MT_USER_SEGMENTS : MT_ASSISTANT_SEGMENTS);
+        p = messageTail(p, load<u32>(word(seg, TEXT_AT) + 4 * entry), load<u32>(word(seg, TEXT_LEN) + 4 * entry), withProvider ? provider : 0, providerLen, read, t);
       } else {
-        p = value(p, load<u32>(word(cf, CF_ROLE) + 4 * role), load<u32>(word(cf, CF_ROLE + 4) + 4 * role));
-        p = value(p, load<u32>(word(cf, CF_TYPE) + 4 * mtype), load<u32>(word(cf, CF_TYPE + 4) + 4 * mtype));
-        p = value(p, load<u32>(word(pool, 4) + 4 * entry), load<u32>(word(pool, 8) + 4 * entry));
-        p = uint(p, load<u32>(word(pool, 12) + 4 * entry));
+        p = value(p, load<u32>(word(tables, MT_ROLES + TEXT_AT) + 4 * role), load<u32>(word(tables, MT_ROLES + TEXT_LEN) + 4 * role));
+        p = value(p, load<u32>(word(tables, MT_MESSAGE_TYPES + TEXT_AT) + 4 * mtype), load<u32>(word(tables, MT_MESSAGE_TYPES + TEXT_LEN) + 4 * mtype));
+        p = value(p, load<u32>(word(pool, POOL_AT) + 4 * entry), load<u32>(word(pool, POOL_LEN) + 4 * entry));
+        p = uint(p, load<u32>(word(pool, POOL_TOKENS) + 4 * entry));
         store<u8>(p, TAB);
         p = messageTail(p + 1, 0, 0, withProvider ? provider : 0, providerLen, read, t);
       }
@@ -407,9 +433,9 @@ export function messages(p: u32, full: u32, st: u32, cf: u32, pre: u32, preLen: 
     j++;
     if (p >= full) break;
   }
-  store<u32>(st + ST_J, j);
-  store<u32>(st + ST_PREV, prevRole);
-  store<u32>(st + ST_SEQ, seq);
-  store<f64>(st + ST_T, t);
+  store<u32>(state + LOOP_NEXT, j);
+  store<u32>(state + LOOP_PREV_ROLE, prevRole);
+  store<u32>(state + LOOP_SEQ, seq);
+  store<f64>(state + LOOP_CLOCK, t);
   return p;
 }

@@ -1,20 +1,21 @@
 /**
- * A row kernel: generators/wasm/kernel.wasm instantiated over its own fixed memory, which
+ * The row kernel's host: generators/wasm/row-kernel.wasm instantiated over its own fixed memory, which
  * holds the kernel's tables, the pre-encoded text and lookup tables the row loops read (an
  * arena, addressed by offset), the user cache, small scratch areas (a session's prefix
  * and message-loop state) and the output slots its writers fill. JS and WebAssembly write
  * into the same buffers: a writer over a slot is an ordinary CopyWriter whose `base` gives
  * the address. The memory never grows (growing would detach every Buffer over it), so
- * everything is sized when the kernel is made; untouched pages cost no RSS.
+ * everything is sized when the kernel is made; untouched pages cost no RSS. The layout
+ * both sides share, and a call with named fields per export, are in kernel-layout.ts
+ * (generated from kernel-spec.mjs).
  *
- * Why: on two cores every CPU-second the generator spends is taken from Postgres. A
- * message row's byte work cost ~160 ns in JS and ~70 ns in the kernel (TypedArray.set
- * alone is ~15 ns a call, memory.copy ~9 ns with the call; 3 M synthetic rows), and the
- * whole generator went from 537-550 to 279-286 ms at 1m as rows moved here (the Intel VM,
- * Node 20; README, "Load throughput").
+ * Why: on two cores every CPU-second the generator spends is taken from Postgres, and a
+ * row's byte work costs about half as much in the kernel as in JS (TypedArray.set has a
+ * fixed cost per call that memory.copy does not; docs/performance.md has the figures).
  */
 import { readFileSync } from 'node:fs';
 import { SlotPool } from './buffer-pool.ts';
+import { ARENA_START, EXPORT_PARAMS, KernelCalls, type KernelExports, SCRATCH_BYTES } from './kernel-layout.ts';
 
 // The few WebAssembly JS API pieces used here (lib ES2023 has no WebAssembly types, and
 // lib DOM would bring the browser's globals).
@@ -27,35 +28,14 @@ declare const WebAssembly: {
   Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
 };
 
-interface KernelExports {
-  DATA_START: { value: number };
-  init(): void;
-  id(p: number, hi: number, lo: number, mixed: number, key: number): number;
-  session(p: number, pre: number, preLen: number, bot: number, channel: number, channelLen: number, intent: number, intentLen: number, memoryType: number, memoryTypeLen: number, title: number, titleLen: number, messages: number, start: number, end: number): number;
-  event(p: number, id: number, cache: number, cacheMask: number, cacheStride: number, user: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
-  taskTail(p: number, session: number, hi: number, lo: number, mixed: number, key: number, title: number, titleLen: number, status: number, statusLen: number, priority: number, priorityLen: number, mode: number, modeLen: number, risk: number, riskLen: number, intent: number, intentLen: number, progress: number, created: number, updated: number, completed: number): number;
-  messages(p: number, full: number, state: number, config: number, pre: number, preLen: number, k: number, mixed: number, key: number, n: number, hasSystem: number, write: number, provider: number, providerLen: number, lastMs: number): number;
-  eventTail(p: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
-}
-
 let compiled: object | undefined;
 
 function kernelModule(): object {
-  compiled ??= new WebAssembly.Module(readFileSync(new URL('./wasm/kernel.wasm', import.meta.url)));
+  compiled ??= new WebAssembly.Module(readFileSync(new URL('./wasm/row-kernel.wasm', import.meta.url)));
   return compiled;
 }
 
 const PAGE = 65536;
-/**
- * Bytes of one scratch area: a conversations generator's session prefix (two UUIDs and a
- * tenant id, < 100 bytes) in the first 128, the kernel's message-loop state (56 bytes,
- * wasm/kernel.ts ST_) from 128.
- */
-export const SCRATCH_BYTES = 256;
-/** Bytes of a scratch area before the message-loop state. */
-export const PREFIX_BYTES = 128;
-/** The message-loop state's fields (wasm/kernel.ts ST_), as indexes into int32 and float64 views from PREFIX_BYTES. */
-export const LOOP = { rng: 0, crng: 4, next: 8, prevRole: 9, seq: 10, clock: 6 } as const;
 const SCRATCH_AREAS = 256;
 
 /** Byte strings copied into the arena: where each starts and how long it is, by index. */
@@ -64,15 +44,12 @@ export interface ArenaTable {
   len: Int32Array;
 }
 
-/** wasm/kernel.ts DATA_START: where the arena begins (checked against the binary). */
-const DATA_START = 270336;
-
 /**
  * The arena's layout, in one place for both passes over it: an ArenaSizer follows the
  * same calls to measure what a RowKernel, made that size, then fills.
  */
 export abstract class ArenaLayout {
-  protected top = DATA_START;
+  protected top = ARENA_START;
   protected abstract readonly arenaEnd: number;
   protected abstract write(at: number, bytes: Uint8Array): void;
 
@@ -116,12 +93,14 @@ export class ArenaSizer extends ArenaLayout {
   protected write(): void {}
 
   get bytes(): number {
-    return this.top - DATA_START;
+    return this.top - ARENA_START;
   }
 }
 
+/** A row kernel: its memory, its arena, its output slots and scratch areas, and its exports called by name. */
 export class RowKernel extends ArenaLayout {
-  readonly x: KernelExports;
+  /** The kernel's exports, each called with one object of named fields. */
+  readonly calls: KernelCalls;
   readonly slots: SlotPool;
   private readonly bytes: Buffer;
   protected readonly arenaEnd: number;
@@ -132,11 +111,11 @@ export class RowKernel extends ArenaLayout {
    * @param slotSize bytes of each output slot
    * @param slotCount output slots
    * @param slotReserve slots kept for writers (SlotPool): the most row loops at once
-   * @param lognormalTail what the kernel calls for a log-normal draw in a table's tails (generators/wasm/kernel.ts)
+   * @param lognormalTail what the kernel calls for a log-normal draw in a table's tails (generators/wasm/row-kernel.ts)
    */
   constructor(arenaBytes: number, slotSize: number, slotCount: number, slotReserve: number, lognormalTail: (which: number, u: number) => number = () => NaN) {
     super();
-    const arenaEnd = DATA_START + arenaBytes;
+    const arenaEnd = ARENA_START + arenaBytes;
     const scratchStart = align(arenaEnd, 64);
     const scratchEnd = scratchStart + SCRATCH_AREAS * SCRATCH_BYTES;
     const slotBase = align(scratchEnd, PAGE);
@@ -144,9 +123,10 @@ export class RowKernel extends ArenaLayout {
     // Addresses come back from WebAssembly as signed int32: the memory must stay below 2 GiB.
     if (pages * PAGE >= 2 ** 31) throw new Error(`a row kernel of ${pages * PAGE} bytes is over 2 GiB (fewer or smaller slots)`);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    this.x = new WebAssembly.Instance(kernelModule(), { env: { memory, lognormalTail } }).exports as unknown as KernelExports;
-    if (this.x.DATA_START.value !== DATA_START) throw new Error(`kernel.wasm's DATA_START is ${this.x.DATA_START.value}, kernel.ts expects ${DATA_START}: rebuild with npm run build:wasm`);
-    this.x.init();
+    const x = new WebAssembly.Instance(kernelModule(), { env: { memory, lognormalTail } }).exports as unknown as KernelExports;
+    checkExports(x);
+    x.init();
+    this.calls = new KernelCalls(x);
     this.bytes = Buffer.from(memory.buffer);
     this.arenaEnd = arenaEnd;
     for (let i = SCRATCH_AREAS - 1; i >= 0; i--) this.freeScratch.push(scratchStart + i * SCRATCH_BYTES);
@@ -176,6 +156,16 @@ export class RowKernel extends ArenaLayout {
 
   releaseScratch(buf: Buffer): void {
     if (buf.buffer === this.bytes.buffer && !this.freeScratch.includes(buf.byteOffset)) this.freeScratch.push(buf.byteOffset);
+  }
+}
+
+/** The binary is the one the layout was generated with: its arena start and every export's arity. */
+export function checkExports(x: KernelExports): void {
+  const stale = 'generators/wasm/row-kernel.wasm does not match generators/kernel-layout.ts: run npm run build:wasm';
+  if (x.DATA_START.value !== ARENA_START) throw new Error(`${stale} (its arena starts at ${x.DATA_START.value}, the layout says ${ARENA_START})`);
+  for (const [name, params] of Object.entries(EXPORT_PARAMS)) {
+    const fn = (x as unknown as Record<string, unknown>)[name];
+    if (typeof fn !== 'function' || fn.length !== params.length) throw new Error(`${stale} (export ${name} should take ${params.length} arguments)`);
   }
 }
 
