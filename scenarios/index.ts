@@ -19,6 +19,7 @@ import { nPlusOne } from './n-plus-one/index.ts';
 import { partitioning } from './partitioning/index.ts';
 import { pooling } from './pooling/index.ts';
 import { timeIndex } from './time-index/index.ts';
+import { uuidKeys } from './uuid-keys/index.ts';
 
 /** A loaded data set a scenario measures: its schema and how the load went. */
 export interface Dataset {
@@ -155,6 +156,7 @@ export const SCENARIOS: readonly Scenario[] = [
   // Last: they load a data set of their own and spend their time on load steps.
   capacity,
   pooling,
+  uuidKeys,
 ];
 
 /** The scenarios named (the core ones when none), in registry order; an unknown name is a usage error listing the known ones. */
