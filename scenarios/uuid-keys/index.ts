@@ -17,7 +17,7 @@ import { defaultPoolSize } from '../../bench/traffic/capacity.ts';
 import { prepareWorkload, trafficConnection } from '../../bench/traffic/dataset-run.ts';
 import { runTraffic } from '../../bench/traffic/engine.ts';
 import { importWorkload } from '../../bench/traffic/workload.ts';
-import { PgscaleError } from '../../db/errors.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import { qualified, quoteIdent } from '../../db/quote.ts';
 import { KEY_FUNCTIONS, type KeyKind } from '../../workloads/uuid-keys.ts';
 import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioVariant } from '../index.ts';
