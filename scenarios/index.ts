@@ -16,6 +16,7 @@ import type { CapacityResult, MetricDecl, ScenarioResult, VariantResult } from '
 import { capacity } from './capacity/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
 import { nPlusOne } from './n-plus-one/index.ts';
+import { partialIndex } from './partial-index/index.ts';
 import { pooling } from './pooling/index.ts';
 import { timeIndex } from './time-index/index.ts';
 
@@ -150,6 +151,7 @@ export const SCENARIOS: readonly Scenario[] = [
   enumStorage,
   timeIndex,
   nPlusOne,
+  partialIndex,
   // Last: they load a data set of their own and spend their time on load steps.
   capacity,
   pooling,
