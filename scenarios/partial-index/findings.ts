@@ -1,7 +1,7 @@
 /** partial-index's computed finding and notes: sentences built from the measured numbers only. */
 import { formatBytes, formatMs } from '../../reports/format.ts';
 import type { QueryResult } from '../../reports/schema.ts';
-import type { ArmMeasure, Copy, Target } from './index.ts';
+import { type ArmMeasure, type Copy, INDEX, type Target } from './index.ts';
 
 /** An index this small is a B-tree's floor (metapage + one leaf): a ratio against it understates the difference. */
 const FLOOR_BYTES = 2 * 8192;
@@ -46,7 +46,7 @@ export function describeFindings(arms: readonly ArmMeasure[], copy: Copy): { fin
   const genericText =
     generic.length === 0
       ? 'a generic plan with the predicate as a parameter still used every partial index'
-      : `with the predicate as a parameter a generic plan cannot use ${generic.map((t) => `${WHAT[t]}'s`).join(' or ')} partial index (the ${generic[0]} query: ${summaryOf(q(p, `${generic[0]}-generic`))}, ${formatMs(q(p, `${generic[0]}-generic`)?.latencyMs.p50 ?? 0)} p50)`;
+      : `with the predicate as a parameter a generic plan cannot use ${generic.map((t) => INDEX[t].name).join(' or ')} (the ${generic[0]} query: ${summaryOf(q(p, `${generic[0]}-generic`))}, ${formatMs(q(p, `${generic[0]}-generic`)?.latencyMs.p50 ?? 0)} p50)`;
   const wal = `the same burst of ${pm.burstTransactions ?? 0} writes wrote ${formatBytes(pm.burstWalBytes ?? 0)} of WAL with the partial indexes vs ${formatBytes(fm.burstWalBytes ?? 0)} with the full ones`;
   const finding =
     `The partial indexes are ${smaller} smaller than the same indexes without WHERE (${sizes}); ` +
