@@ -14,6 +14,7 @@ import type { DataParams, TableName } from '../generators/index.ts';
 import { undeclaredMetrics } from '../reports/metrics.ts';
 import type { CapacityResult, MetricDecl, ScenarioResult, VariantResult } from '../reports/schema.ts';
 import { capacity } from './capacity/index.ts';
+import { coveringIndex } from './covering-index/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
 import { nPlusOne } from './n-plus-one/index.ts';
 import { partialIndex } from './partial-index/index.ts';
@@ -152,6 +153,7 @@ export const SCENARIOS: readonly Scenario[] = [
   timeIndex,
   nPlusOne,
   partialIndex,
+  coveringIndex,
   // Last: they load a data set of their own and spend their time on load steps.
   capacity,
   pooling,

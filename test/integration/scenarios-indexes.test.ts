@@ -6,6 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Results, ScenarioResult, VariantResult } from '../../reports/schema.ts';
+import { coveringIndex } from '../../scenarios/covering-index/index.ts';
 import { partialIndex } from '../../scenarios/partial-index/index.ts';
 import { datasetSchema, runScenarios } from '../../scenarios/runner.ts';
 import { dropSchema, testTarget, uniqueSchema } from '../support/db.ts';
@@ -17,7 +18,7 @@ const TRAFFIC = { stepSeconds: 1, warmupSeconds: 0.5 };
 
 let results: Promise<Results> | undefined;
 function run(): Promise<Results> {
-  results ??= testTarget().then((target) => runScenarios(target, { data: DATA, scenarios: [partialIndex], jobs: 2, schemaPrefix: PREFIX, latency: LATENCY, traffic: TRAFFIC }));
+  results ??= testTarget().then((target) => runScenarios(target, { data: DATA, scenarios: [partialIndex, coveringIndex], jobs: 2, schemaPrefix: PREFIX, latency: LATENCY, traffic: TRAFFIC }));
   return results;
 }
 
@@ -62,6 +63,24 @@ test('moving rows out of the predicate adds no entries to the partial index, but
   assert.ok((p.burstTransactions ?? 0) > 0 && p.burstErrors === 0, `burst ran cleanly: ${p.burstTransactions} tx, ${p.burstErrors} errors`);
   assert.ok((p.tasksGrowthBytes ?? 0) <= (f.tasksGrowthBytes ?? 0), `tasks index growth partial ${p.tasksGrowthBytes} vs full ${f.tasksGrowthBytes}`);
   assert.match(s.finding, /smaller than the same indexes without WHERE/);
+});
+
+test('an index-only scan straight after VACUUM reports 0 heap fetches', async () => {
+  const c = variant(await scenario('covering-index'), 'covering').metrics;
+  assert.is(c.indexOnlyAfterVacuum, 1, 'the covering index serves the session list with an index-only scan');
+  assert.is(c.heapFetchesAfterVacuum, 0);
+});
+
+test('updates that clear all-visible bits make the index-only scan fetch from the heap again', async () => {
+  const c = variant(await scenario('covering-index'), 'covering').metrics;
+  assert.ok((c.updatesApplied ?? 0) > 0, 'updates ran');
+  assert.ok((c.heapFetchesAfterUpdates ?? 0) > 0, `heap fetches after ${c.updatesApplied} updates: ${c.heapFetchesAfterUpdates}`);
+});
+
+test('the covering index is larger than the plain one it extends', async () => {
+  const s = await scenario('covering-index');
+  assert.ok((variant(s, 'covering').metrics.indexBytes ?? 0) > (variant(s, 'plain').metrics.indexBytes ?? 0));
+  assert.is(variant(s, 'plain').metrics.indexOnlyAfterVacuum, 0, 'the plain index needs the heap for title and counts');
 });
 
 test('clean up the data set this file loaded', async () => {
