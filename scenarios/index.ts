@@ -14,8 +14,10 @@ import type { DataParams, TableName } from '../generators/index.ts';
 import { undeclaredMetrics } from '../reports/metrics.ts';
 import type { CapacityResult, MetricDecl, ScenarioResult, VariantResult } from '../reports/schema.ts';
 import { capacity } from './capacity/index.ts';
+import { coveringIndex } from './covering-index/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
 import { nPlusOne } from './n-plus-one/index.ts';
+import { partialIndex } from './partial-index/index.ts';
 import { partitioning } from './partitioning/index.ts';
 import { pooling } from './pooling/index.ts';
 import { timeIndex } from './time-index/index.ts';
@@ -152,6 +154,8 @@ export const SCENARIOS: readonly Scenario[] = [
   enumStorage,
   timeIndex,
   nPlusOne,
+  partialIndex,
+  coveringIndex,
   partitioning,
   // Last: they load a data set of their own and spend their time on load steps.
   capacity,
