@@ -126,12 +126,14 @@ export async function recordLoad(target: Target, cal: Calibration, server: strin
 
 /**
  * Measure a style's footprint with calibration loads at CALIBRATION_SCALES into schemas
- * of pgscale's own (`<prefix>_calibrate_<scale>_<style>`), dropped again at once; the
- * figures (and the loads' times) go into `cal`.
+ * of pgscale's own (`<prefix>_calibrate_<scale>_<style>_p<pid>`), dropped again at once;
+ * the figures (and the loads' times) go into `cal`. The pid keeps two commands that plan
+ * at the same moment out of each other's calibration schema (one would drop it under the
+ * other's load); both then write the calibration file, atomically, with the same figures.
  */
 export async function calibrate(target: Target, cal: Calibration, opts: { style: EnumStyle; months: number; seed: number; jobs: number; prefix: string; server: string; log: (line: string) => void }): Promise<void> {
   for (const scale of CALIBRATION_SCALES) {
-    const schema = `${opts.prefix}_calibrate_${scale / 1000}k_${opts.style}`;
+    const schema = `${opts.prefix}_calibrate_${scale / 1000}k_${opts.style}_p${process.pid}`;
     opts.log(`plan: calibrating ${opts.style} — a ${scale / 1000}k load into ${schema}, dropped after`);
     const summary = await load(target, { schema, data: { scale, seed: opts.seed, months: opts.months }, enums: opts.style, jobs: opts.jobs, fresh: true });
     const client = await target.connect();

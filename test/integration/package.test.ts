@@ -66,7 +66,7 @@ test('the tarball holds the bin, compiled JavaScript, the wasm kernel and every 
     assert.ok(files.has(f), `${f} is in the tarball`);
   }
   const assets = execFileSync('git', ['ls-files', ...PRODUCT.flatMap((p) => [`${p}/*.sql`, `${p}/*.wasm`])], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
-  assert.ok(assets.includes('generators/wasm/kernel.wasm') && assets.some((a) => a.startsWith('db/schema/')), `assets found: ${assets.join(', ')}`);
+  assert.ok(assets.includes('generators/wasm/row-kernel.wasm') && assets.some((a) => a.startsWith('db/schema/')), `assets found: ${assets.join(', ')}`);
   for (const a of assets) assert.ok(files.has(`dist/${a}`), `dist/${a} is in the tarball`);
   assert.equal([...files].filter((f) => /\.[mc]?ts$/.test(f) && !f.endsWith('.d.ts')), [], 'no TypeScript sources');
   assert.equal([...files].filter((f) => /^(test|docs|node_modules)\//.test(f)), [], 'no tests, docs or dependencies');
