@@ -9,12 +9,21 @@ import type { EnumStyle } from '../generators/enums.ts';
 
 /** Parse a scale: `10k`, `1m`, `300m`, `1.5m`, `2b` or a plain integer ≥ 1. */
 export function parseScale(value: string): number {
+  return parseMessages('--scale')(value);
+}
+
+/** A parser of a number of messages (`10k`, `1m`, `1b`) for `flag`, whose errors name it. */
+export function parseMessages(flag: string) {
+  return (value: string): number => messagesOf(flag, value);
+}
+
+function messagesOf(flag: string, value: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmb]?)\s*$/i.exec(value);
   const mult = m ? { '': 1, k: 1e3, m: 1e6, b: 1e9 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'b'] : 0;
   const n = m ? Math.round(Number(m[1]) * mult) : NaN;
   if (!Number.isFinite(n) || n < 1 || n > 1e11) {
-    throw new PgscaleError('USAGE', `invalid --scale '${value}': expected a positive number of messages such as 200k, 1m or 300m`, {
-      hint: 'The scale is the number of message_history rows; k, m and b multiply by a thousand, a million and a billion.',
+    throw new PgscaleError('USAGE', `invalid ${flag} '${value}': expected a positive number of messages such as 200k, 1m or 300m`, {
+      hint: `${flag} is a number of message_history rows; k, m and b multiply by a thousand, a million and a billion.`,
     });
   }
   return n;
