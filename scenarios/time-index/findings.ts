@@ -22,7 +22,9 @@ function corr(c: number): string {
 function ratio(a: number | undefined, b: number | undefined, less: string, more: string): string {
   if (!a || !b) return `?× ${less}`;
   const r = a >= b ? a / b : b / a;
-  return `${r >= 10 ? r.toFixed(0) : r.toFixed(1)}× ${a >= b ? less : more}`;
+  // Two significant figures: a projection's last digits are not measured.
+  const text = r >= 100 ? `about ${Number(r.toPrecision(2)).toLocaleString('en-US')}` : r >= 10 ? r.toFixed(0) : r.toFixed(1);
+  return `${text}× ${a >= b ? less : more}`;
 }
 
 /** Heap blocks a plan visited through a bitmap (exact + lossy), or undefined when it used none. */
@@ -135,7 +137,7 @@ function projectionNote(measures: VariantMeasure[], proj: ProjectionInput): stri
     `Projected to ${rowsText(p.rows)} messages (--project) in ${p.partitions} partitions, ${p.populated} holding rows: partitions × the empty floor + populated partitions × what one adds regardless of rows + rows × bytes per row — ${each}. ` +
     `The B-tree's bytes per row are measured above its floor on the populated partitions. A BRIN grows by one summary per pages_per_range heap pages, which at this scale fits in its first summary page, ` +
     `so what a range costs is measured with probes of pages_per_range 1 on the same rows: ` +
-    [range && `${price(range)} (minmax)`, multi && `${price(multi)} (minmax-multi)`].filter(Boolean).join(', ') +
+    [range && `minmax ${price(range)}`, multi && `minmax-multi ${price(multi)}`].filter(Boolean).join(', ') +
     (range && multi ? '' : `${range || multi ? '; ' : ''}too few heap pages at this scale for the ${range ? 'minmax-multi' : 'minmax'} probe to tell, so ${range ? 'brin-multi is' : multi ? 'brin and brin-16 are' : 'no BRIN is'} not projected (a larger --scale will)`) +
     `; a range's cost times the copy's heap pages per row over pages_per_range gives BRIN's bytes per row. ` +
     `Measured on a ${rowsText(proj.measuredRows)}-message data set; the rest is projected, linear in rows (the B-tree's depth and the page fill of a real table make it differ by a few percent).`
