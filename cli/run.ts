@@ -14,8 +14,8 @@ import { checkSchemaName } from '../db/schema.ts';
 import { formatLatencyPair } from '../reports/format.ts';
 import { type Results, parseResults } from '../reports/schema.ts';
 import { type Dataset, type Scenario, selectScenarios } from '../scenarios/index.ts';
-import { type RunStep, runScenarios } from '../scenarios/runner.ts';
-import { parseInteger } from '../core/flags.ts';
+import { DEFAULT_PROJECT_ROWS, type RunStep, runScenarios } from '../scenarios/runner.ts';
+import { parseInteger, parseMessages } from '../core/flags.ts';
 import { readCalibration, recordLoad, recordTiming, writeCalibration } from './calibration.ts';
 import { buildPlan, checkFreeSpace, describePlan, planSetting, runDatasets } from './plan.ts';
 import { type ConnectionFlags, common, connectionOptions } from './options.ts';
@@ -42,6 +42,8 @@ export interface RunFlags extends ConnectionFlags {
   variants?: string[];
   dryRun?: boolean;
   force?: boolean;
+  /** Messages that per-row figures are projected to (commander fills the default). */
+  project?: number;
 }
 
 export function register(program: Command): void {
@@ -60,6 +62,7 @@ export function register(program: Command): void {
     .option('--baseline-ref <ref>', 'paired A/B run: also run the commit REF (checked out and installed beside this one), alternating with this build, and judge the differences (DIR/paired.json, DIR/compare.md)')
     .addOption(new Option('--rounds <n>', 'rounds of a paired run (--baseline-ref): each runs every scenario once per build').default(DEFAULT_ROUNDS).argParser(parseInteger('--rounds', 1, 100)))
     .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)))
+    .addOption(new Option('--project <n>', 'production size, in messages, that per-row sizes are projected to (the design guide\'s billion)').default(DEFAULT_PROJECT_ROWS, '1b').argParser(parseMessages('--project')))
     .addOption(new Option('--variants <names>', 'measure only these arms, comma-separated (e.g. smallint,varchar); scenarios with none of them are left out').argParser(parseList))
     .addOption(common.dryRun())
     .addOption(common.force());
@@ -155,6 +158,7 @@ export function register(program: Command): void {
             data,
             scenarios,
             variants: chosen,
+            projectRows: flags.project,
             onStep,
             jobs: flags.jobs,
             schemaPrefix: flags.schemaPrefix,

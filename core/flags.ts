@@ -17,6 +17,22 @@ export function parseScale(value: string): number {
   return n;
 }
 
+/**
+ * A parser of a number of messages (`10k`, `1m`, `1b`) for a flag other than --scale
+ * (e.g. --project), whose errors name that flag.
+ */
+export function parseMessages(flag: string) {
+  return (value: string): number => {
+    try {
+      return parseScale(value);
+    } catch {
+      throw new PgscaleError('USAGE', `invalid ${flag} '${value}': expected a positive number of messages such as 200k, 1m or 1b`, {
+        hint: `${flag} is a number of message_history rows; k, m and b multiply by a thousand, a million and a billion.`,
+      });
+    }
+  };
+}
+
 /** Parse a non-negative integer flag (seed, jobs, months, rows). */
 export function parseInteger(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {

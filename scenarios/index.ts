@@ -61,6 +61,11 @@ export interface ScenarioContext {
   warm(client: pg.Client, schema: string, tables: string[], prewarm?: string[]): Promise<CacheReport>;
   /** A progress line for the user (stderr via the CLI; silent in tests). */
   log(line: string): void;
+  /**
+   * The production size, in messages, that per-row figures are projected to
+   * (`run --project`; the design guide's billion rows unless given).
+   */
+  projectRows: number;
   /** The arms to measure (`run --variants`), for a scenario with `variantsSelectable`; all of them when absent. */
   variants?: readonly string[];
 }

@@ -53,7 +53,12 @@ export interface RunOptions {
   variants?: Readonly<Record<string, readonly string[]>>;
   /** Progress of the run as a whole: each scenario's start and end, and each data set loaded or reused. */
   onStep?: (e: RunStep) => void;
+  /** Messages that per-row figures are projected to (`run --project`). @default DEFAULT_PROJECT_ROWS */
+  projectRows?: number;
 }
+
+/** The design guide's production size: a billion messages. */
+export const DEFAULT_PROJECT_ROWS = 1e9;
 
 export type RunStep =
   | { type: 'scenario-start'; name: string }
@@ -159,6 +164,7 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
       data: Object.freeze({ ...opts.data }),
       jobs: opts.jobs,
       latency,
+      projectRows: opts.projectRows ?? DEFAULT_PROJECT_ROWS,
       dataset(style) {
         let d = datasets.get(style);
         if (!d) {

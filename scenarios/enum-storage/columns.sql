@@ -30,3 +30,9 @@ SELECT coalesce(sum(seconds), 0)::float8 AS seconds FROM {{schema}}._pgscale_loa
 -- Wall time of the load that made the data set: from its creation to the state 'complete'
 -- (recorded in the meta table, so known also when reused; a resumed load includes its pause).
 SELECT extract(epoch FROM updated_at - created_at)::float8 AS seconds FROM {{schema}}._pgscale_meta;
+
+-- name: map-forks
+-- auto_tasks' free-space and visibility maps: part of its heap size (pg_table_size), a
+-- near-fixed cost per table that is a visible share of bytes per row only at small scales.
+SELECT (pg_relation_size(c.oid, 'fsm') + pg_relation_size(c.oid, 'vm'))::bigint AS bytes
+  FROM pg_class c WHERE c.oid = ({{schema_literal}} || '.auto_tasks')::regclass;

@@ -15,6 +15,7 @@ import { type MeasureWhere, type QuerySpec, inVariant, measureQuery } from '../m
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
 import { type Slice, generateSlice, shuffled, timeCopy } from './copy-probe.ts';
 import { describeFindings } from './findings.ts';
+import { type LeafSizes, type Production, type RangePrice, blockSize, brinBytesPerRow, bytesPerRange, indexModel, leafSizes, project } from './projection.ts';
 
 const NAME = 'time-index';
 export const KINDS = ['none', 'btree', 'brin', 'brin-16', 'brin-multi'] as const;
@@ -49,7 +50,19 @@ export const METRICS = {
   correlationOrdered: { kind: 'info', gated: false },
   correlationShuffled: { kind: 'info', gated: false },
   buildSeconds: { kind: 'timing' },
+  // Over every partition of the copy: mostly per-partition floors at small scales.
   indexBytes: { kind: 'size' },
+  // Over the partitions holding the copied rows only: like compared with like.
+  populatedIndexBytes: { kind: 'size' },
+  /** The index on one empty partition: its floor. */
+  emptyPartitionIndexBytes: { kind: 'size' },
+  /** What each row adds above the floors (BRIN: from what a range costs, see projection.ts). */
+  indexBytesPerRow: { kind: 'size' },
+  // Derived from the three above and --project: shown, never judged twice.
+  projectedIndexBytes: { kind: 'size', gated: false },
+  projectedRows: { kind: 'info', gated: false },
+  brinRangeBytes: { kind: 'size', gated: false },
+  brinMultiRangeBytes: { kind: 'size', gated: false },
   copySeconds: { kind: 'timing' },
   copyRowsPerSecond: { kind: 'throughput' },
   copySlowdown: { kind: 'timing', unit: 'x' },
@@ -92,6 +105,10 @@ export interface VariantMeasure {
   variant: ScenarioVariant<TimeIndexMetric>;
   /** Ranges where the planner on its own would not use the variant's index, and what it would use. */
   unforced: Array<{ selectivity: string; plan: string }>;
+  /** The index's bytes split by partitions with and without rows (index variants). */
+  leaves?: LeafSizes;
+  /** Its size at the production layout (--project), when it could be projected. */
+  projected?: number;
 }
 
 async function runVariant(v: VariantInput): Promise<VariantMeasure> {
@@ -112,6 +129,8 @@ async function runVariant(v: VariantInput): Promise<VariantMeasure> {
     await inVariant(where, 'vacuum and prewarm', () => v.ctx.warm(v.client, v.schema, ['message_history']));
     const sizes: RelationSize[] = await inVariant(where, 'sizes', () => tableSizes(v.client, v.schema, 'message_history', v.rows));
     if (index) metrics.indexBytes = sizes.find((s) => s.kind === 'index' && s.relation === index)?.bytes ?? 0;
+    const leaves = index ? await inVariant(where, 'sizes by partition', () => leafSizes(v.client, v.schema, index)) : undefined;
+    if (leaves) metrics.populatedIndexBytes = leaves.populated.indexBytes;
 
     const copySeconds = await inVariant(where, 'COPY probe', () =>
       timeCopy(v.client, v.probeSchema, v.slice, index ? { sql: ddl(v.probeSchema)!, drop: `DROP INDEX ${qualified(v.probeSchema, index)}` } : undefined),
@@ -139,10 +158,65 @@ async function runVariant(v: VariantInput): Promise<VariantMeasure> {
         if (!usesIndex(own.summary, index)) unforced.push({ selectivity: sel, plan: own.summary.nodeTypes.filter((n) => /Scan/.test(n)).join(' + ') || own.summary.nodeTypes.join(' + ') });
       }
     }
-    return { variant: { name, description: describe(v.kind, v.ordering), sizes, queries, metrics }, unforced };
+    return { variant: { name, description: describe(v.kind, v.ordering), sizes, queries, metrics }, unforced, leaves };
   } finally {
     if (index) await inVariant(where, `drop ${index}`, () => v.client.query(`DROP INDEX IF EXISTS ${qualified(v.schema, index)}`));
   }
+}
+
+/** The BRIN kinds' pages_per_range (as indexes.sql builds them) and the probe that prices one of their ranges. */
+const BRIN_KINDS: Partial<Record<Kind, { pagesPerRange: number; probe: Probe; priced: Kind }>> = {
+  brin: { pagesPerRange: 128, probe: 'brin-probe', priced: 'brin' },
+  'brin-16': { pagesPerRange: 16, probe: 'brin-probe', priced: 'brin' },
+  'brin-multi': { pagesPerRange: 128, probe: 'brin-multi-probe', priced: 'brin-multi' },
+};
+const PROBES = ['brin-probe', 'brin-multi-probe'] as const;
+type Probe = (typeof PROBES)[number];
+const PROBE_INDEX = 'idx_messages_created_probe';
+
+/** Each probe's sizes by partition on `schema`'s copy (built, measured, dropped). */
+async function measureProbes(ctx: ScenarioContext, client: pg.Client, schema: string): Promise<Record<Probe, LeafSizes>> {
+  const out = {} as Record<Probe, LeafSizes>;
+  for (const probe of PROBES) {
+    const where = { scenario: NAME, variant: 'setup', schema };
+    ctx.log(`${NAME}: ${probe} (pages_per_range 1) on ${schema}, to price one BRIN range`);
+    try {
+      await inVariant(where, `build ${probe}`, () => client.query(fill(statement(indexSql, probe), { index: quoteIdent(PROBE_INDEX), table: qualified(schema, 'message_history') })), 'message_history');
+      out[probe] = await inVariant(where, `sizes of ${probe}`, () => leafSizes(client, schema, PROBE_INDEX));
+    } finally {
+      await inVariant(where, `drop ${probe}`, () => client.query(`DROP INDEX IF EXISTS ${qualified(schema, PROBE_INDEX)}`));
+    }
+  }
+  return out;
+}
+
+/**
+ * Split each index variant's size into floors and bytes per row, and project it to
+ * `production`; sets the variants' metrics and `projected`. Returns what a BRIN range
+ * costs (ordered copy) where the probes could measure it.
+ */
+function projectSizes(measures: VariantMeasure[], probes: Record<Ordering, Record<Probe, LeafSizes>>, rows: number, production: Production, pageBytes: number): Partial<Record<Probe, RangePrice>> {
+  const find = (kind: Kind, ordering: Ordering) => measures.find((m) => m.variant.name === variantName(kind, ordering));
+  const rangeBytes = (probe: Probe, priced: Kind, ordering: Ordering): RangePrice | undefined => {
+    const leaves = find(priced, ordering)?.leaves;
+    return leaves ? bytesPerRange(leaves, probes[ordering][probe], BRIN_KINDS[priced]!.pagesPerRange, pageBytes) : undefined;
+  };
+  for (const ordering of ORDERINGS) {
+    for (const kind of KINDS) {
+      const m = find(kind, ordering);
+      if (!m?.leaves) continue;
+      const brin = BRIN_KINDS[kind];
+      const range = brin ? rangeBytes(brin.probe, brin.priced, ordering) : undefined;
+      const metrics = m.variant.metrics;
+      metrics.emptyPartitionIndexBytes = m.leaves.empty.partitions > 0 ? m.leaves.empty.indexBytes / m.leaves.empty.partitions : undefined;
+      // A BRIN whose range cost could not be measured is not projected: its size here is floors.
+      if (brin && range === undefined) continue;
+      const model = indexModel(m.leaves, rows, brin ? brinBytesPerRow(m.leaves, rows, range!.bytes, brin.pagesPerRange, pageBytes) : undefined);
+      metrics.indexBytesPerRow = model.bytesPerRow;
+      metrics.projectedIndexBytes = m.projected = project(model, production);
+    }
+  }
+  return Object.fromEntries(PROBES.map((p) => [p, rangeBytes(p, p === 'brin-probe' ? 'brin' : 'brin-multi', 'ordered')]));
 }
 
 function describe(kind: Kind, ordering: Ordering): string {
@@ -207,6 +281,7 @@ export const timeIndex: Scenario<TimeIndexMetric> = {
       const base = generateSlice(ctx.data);
       const slices: Record<Ordering, Slice> = { ordered: base, shuffled: shuffled(base, ctx.data.seed) };
       const measures: VariantMeasure[] = [];
+      const probes = {} as Record<Ordering, Record<Probe, LeafSizes>>;
       for (const ordering of ORDERINGS) {
         let copyNoneSeconds: number | undefined;
         for (const kind of KINDS) {
@@ -214,13 +289,28 @@ export const timeIndex: Scenario<TimeIndexMetric> = {
           if (kind === 'none') copyNoneSeconds = m.variant.metrics.copySeconds;
           measures.push(m);
         }
+        probes[ordering] = await measureProbes(ctx, client, schemas[ordering]);
       }
-      const { finding, notes } = describeFindings(measures, correlation, base.rows, { copied: rows, total: totalRows });
+      // The production table: the copy's partitions, every month holding rows.
+      const layout = measures.find((m) => m.leaves)!.leaves!;
+      const partitions = layout.populated.partitions + layout.empty.partitions;
+      const production: Production = { rows: ctx.projectRows, partitions, populated: Math.min(ctx.data.months, partitions) };
+      const range = projectSizes(measures, probes, rows, production, await blockSize(client));
+      const { finding, notes } = describeFindings(measures, correlation, base.rows, { copied: rows, total: totalRows }, { production, range, measuredRows: ctx.data.scale });
       return {
         finding,
         notes,
         variants: measures.map((m) => m.variant),
-        metrics: { ...rowsIn, copiedRows: rows, copySliceRows: base.rows, correlationOrdered: correlation.ordered, correlationShuffled: correlation.shuffled },
+        metrics: {
+          ...rowsIn,
+          copiedRows: rows,
+          copySliceRows: base.rows,
+          correlationOrdered: correlation.ordered,
+          correlationShuffled: correlation.shuffled,
+          projectedRows: production.rows,
+          brinRangeBytes: range['brin-probe']?.bytes,
+          brinMultiRangeBytes: range['brin-multi-probe']?.bytes,
+        },
       };
     } finally {
       await client.end().catch(() => undefined);

@@ -16,3 +16,12 @@ CREATE INDEX {{index}} ON {{table}} USING brin (created_at) WITH (pages_per_rang
 -- name: brin-multi
 -- minmax-multi (PostgreSQL 14+): several min/max intervals per range, tolerating outliers.
 CREATE INDEX {{index}} ON {{table}} USING brin (created_at timestamptz_minmax_multi_ops);
+
+-- Probes: the same summaries with one heap page per range, built only to measure what one
+-- more range costs (the real indexes' growth fits in one summary page at small scales).
+
+-- name: brin-probe
+CREATE INDEX {{index}} ON {{table}} USING brin (created_at) WITH (pages_per_range = 1);
+
+-- name: brin-multi-probe
+CREATE INDEX {{index}} ON {{table}} USING brin (created_at timestamptz_minmax_multi_ops) WITH (pages_per_range = 1);

@@ -170,6 +170,32 @@ test('time-index copies only the two months its ranges touch, and sizes per row 
   assert.ok(s.notes?.some((n) => n.startsWith('The indexes are built on copies of the two calendar months')), 'the notes say so');
 });
 
+test('time-index: the headline sizes only the partitions holding rows; the rest is empty partitions\' floors', async () => {
+  const s = await scenario('time-index');
+  for (const name of ['btree', 'brin', 'brin-16', 'brin-multi']) {
+    const m = variant(s, name).metrics;
+    const empty = m.indexBytes - m.populatedIndexBytes;
+    assert.ok(m.populatedIndexBytes > 0 && empty > 0, `${name}: ${m.populatedIndexBytes} populated, ${empty} empty`);
+    // The copy's empty partitions each hold exactly the floor.
+    assert.is(empty % m.emptyPartitionIndexBytes, 0, `${name}: empty partitions are whole floors`);
+  }
+  assert.match(s.finding, /^On the \d+ partitions? holding the copied rows, BRIN/);
+});
+
+test('time-index projects the B-tree to --project rows: bigger than measured, and the finding says what is measured and projected', async () => {
+  const s = await scenario('time-index');
+  assert.is(s.metrics!.projectedRows, 1e9, 'the design guide\'s billion by default');
+  const btree = variant(s, 'btree').metrics;
+  assert.ok(btree.projectedIndexBytes > btree.indexBytes * 1000, `${btree.projectedIndexBytes} projected from ${btree.indexBytes}`);
+  assert.ok(btree.indexBytesPerRow > 0);
+  assert.match(s.finding, /measured on 20k/);
+  for (const name of ['brin', 'brin-multi']) {
+    const m = variant(s, name).metrics;
+    // Projected only when its probe could price a range; then far below the B-tree.
+    if (m.projectedIndexBytes !== undefined) assert.ok(m.projectedIndexBytes < btree.projectedIndexBytes / 10, name);
+  }
+});
+
 test('time-index drops its scratch copies', async () => {
   await run();
   const c = await testClient();
@@ -222,6 +248,7 @@ function styleMeasure(style: StyleMeasure['style'], heapBytes: number, indexPage
     enumBytes: { auto_tasks: style === 'smallint' ? 10 : 40, message_history: 6, user_sessions: 6 },
     tupleBytes: { auto_tasks: 200, message_history: 300, user_sessions: 150 },
     openTasks: 9_000,
+    mapBytes: 32_768,
     reused: false,
   };
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseInteger, parseScale } from '../../core/flags.ts';
+import { parseInteger, parseMessages, parseScale } from '../../core/flags.ts';
 import { PgscaleError } from '../../core/errors.ts';
 
 test('parseScale reads k, m and b suffixes', () => {
@@ -24,6 +24,11 @@ for (const bad of ['-5', 'banana', '0', '', '1x', '1e6', '-1m']) {
     }
   });
 }
+
+test('parseMessages names its own flag in the error (--project)', () => {
+  assert.is(parseMessages('--project')('1b'), 1_000_000_000);
+  assert.throws(() => parseMessages('--project')('lots'), /invalid --project 'lots'/);
+});
 
 test('parseInteger enforces its bounds', () => {
   assert.is(parseInteger('--jobs', 1, 64)('8'), 8);

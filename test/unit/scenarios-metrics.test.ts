@@ -74,6 +74,7 @@ function styleMeasure(style: StyleMeasure['style'], heapBytes: number): StyleMea
     enumBytes: { auto_tasks: style === 'smallint' ? 10 : 40, message_history: 6, user_sessions: 6 },
     tupleBytes: { auto_tasks: 200, message_history: 300, user_sessions: 150 },
     openTasks: 9_000,
+    mapBytes: 32_768,
     reused: false,
   };
 }
