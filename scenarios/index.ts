@@ -16,6 +16,7 @@ import type { CapacityResult, MetricDecl, ScenarioResult, VariantResult } from '
 import { capacity } from './capacity/index.ts';
 import { coveringIndex } from './covering-index/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
+import { maintenance } from './maintenance/index.ts';
 import { nPlusOne } from './n-plus-one/index.ts';
 import { partialIndex } from './partial-index/index.ts';
 import { partitioning } from './partitioning/index.ts';
@@ -162,6 +163,7 @@ export const SCENARIOS: readonly Scenario[] = [
   partialIndex,
   coveringIndex,
   partitioning,
+  maintenance,
   // Last: they load a data set of their own and spend their time on load steps.
   capacity,
   pooling,
