@@ -15,7 +15,7 @@ import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, Scena
 import { inVariant, measureQuery } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
 import { type Copy, describeFindings } from './findings.ts';
-import { type Observed, type Timed, observe, timed } from './operations.ts';
+import { type Observed, type Timed, clusterForms, observe, timed } from './operations.ts';
 
 const NAME = 'maintenance';
 export const VARIANTS = ['as-written', 'reindexed', 'clustered'] as const;
@@ -80,7 +80,8 @@ async function prepare(ctx: ScenarioContext, client: pg.Client, src: string, des
   await inVariant(where, 'vacuum and prewarm', () => ctx.warm(client, dest, [TABLE]));
   const rows = Number((await client.query<{ n: string }>(fill(statement(setupSql, 'rows'), { table }))).rows[0].n);
   const s = (await client.query<{ session_id: string; messages: number }>(fill(statement(setupSql, 'busiest-session'), { table }))).rows[0];
-  return { schema: dest, first, end, rows, partitions: leaves.length, session: { id: s?.session_id ?? '00000000-0000-0000-0000-000000000000', messages: s?.messages ?? 0 } };
+  const walLevel = (await client.query<{ w: string }>(`SELECT current_setting('wal_level') AS w`)).rows[0].w;
+  return { schema: dest, first, end, rows, partitions: leaves.length, walLevel, session: { id: s?.session_id ?? '00000000-0000-0000-0000-000000000000', messages: s?.messages ?? 0 } };
 }
 
 async function measureStage(ctx: ScenarioContext, client: pg.Client, copy: Copy, stage: Stage): Promise<ScenarioVariant<MaintenanceMetric>> {
@@ -139,6 +140,8 @@ export const maintenance: Scenario<MaintenanceMetric> = {
         const variant = await measureStage(ctx, client, copy, stage);
         stages.push({ variant, operation });
       }
+      ctx.log(`${NAME}: the other forms of CLUSTER on a partitioned table`);
+      const forms = await inVariant({ scenario: NAME, variant: 'clustered' }, 'other forms of CLUSTER', () => clusterForms(client, table, quoteIdent(INDEX), qualified(schema, INDEX), OPERATION.clustered(schema)), TABLE);
       // Observed after the measurements: a second run of each, behind an open transaction.
       for (const s of stages.slice(1)) {
         const stage = s.variant.name as Exclude<Stage, 'as-written'>;
@@ -149,7 +152,7 @@ export const maintenance: Scenario<MaintenanceMetric> = {
         s.variant.metrics.readBlocked = s.observed.readBlocked ? 1 : 0;
         s.variant.metrics.writeBlocked = s.observed.writeBlocked ? 1 : 0;
       }
-      const { finding, notes } = describeFindings(stages, copy);
+      const { finding, notes } = describeFindings(stages, copy, forms);
       return { finding, notes, variants: stages.map((s) => s.variant), metrics: { copiedRows: copy.rows, sessionMessages: copy.session.messages } };
     } finally {
       await client.end().catch(() => undefined);

@@ -113,3 +113,49 @@ export async function observe(target: Target, monitor: pg.Client, opts: { table:
     await Promise.all([holder.end(), worker.end(), prober.end()].map((p) => p.catch(() => undefined)));
   }
 }
+
+/** A refused statement: what the server said. */
+export interface Refusal {
+  sqlstate?: string;
+  message: string;
+}
+
+/** What PostgreSQL does with the other forms of CLUSTER on a partitioned table, tried after it was clustered. */
+export interface ClusterForms {
+  /** `CLUSTER table` without USING: refused when no index is marked clustered. */
+  bare?: Refusal;
+  /** `ALTER TABLE table CLUSTER ON index`: marking the partitioned index. */
+  markOn?: Refusal;
+  /** `CLUSTER table USING index` inside BEGIN … ROLLBACK. */
+  inTransaction?: Refusal;
+  /** Partitions' indexes CLUSTER … USING marked as clustered, of all of them. */
+  partitionsMarked: number;
+  partitions: number;
+}
+
+/** The statement's refusal, or undefined when it ran; anything but a server error is rethrown. */
+async function refusal(fn: () => Promise<unknown>): Promise<Refusal | undefined> {
+  try {
+    await fn();
+    return undefined;
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    if (typeof e.code !== 'string') throw err;
+    return { sqlstate: e.code, message: e.message ?? String(err) };
+  }
+}
+
+/**
+ * Try the forms of CLUSTER a schedule might use on the partitioned `table` (already
+ * clustered USING `index`), and count the partitions' indexes marked clustered.
+ * `index` is the bare name (CLUSTER … USING and CLUSTER ON take it unqualified).
+ */
+export async function clusterForms(client: pg.Client, table: string, index: string, qualifiedIndex: string, cluster: string): Promise<ClusterForms> {
+  const bare = await refusal(() => client.query(fill(statement(sql, 'cluster-bare'), { table })));
+  const markOn = await refusal(() => client.query(fill(statement(sql, 'cluster-on'), { table, index })));
+  await client.query('BEGIN');
+  const inTransaction = await refusal(() => client.query(cluster));
+  await client.query('ROLLBACK');
+  const m = (await client.query<{ marked: number; leaves: number }>(statement(sql, 'partitions-marked'), [qualifiedIndex])).rows[0];
+  return { bare, markOn, inTransaction, partitionsMarked: m.marked, partitions: m.leaves };
+}

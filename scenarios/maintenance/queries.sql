@@ -46,3 +46,16 @@ SELECT session_id FROM {{table}} WHERE session_id = $1 LIMIT 1;
 -- name: probe-write
 -- A write that is rolled back: it takes the lock a real write takes (ROW EXCLUSIVE).
 UPDATE {{table}} SET is_read = is_read WHERE session_id = $1;
+
+-- name: cluster-bare
+-- The form without an index: it reclusters on the index marked clustered, if there is one.
+CLUSTER {{table}};
+
+-- name: cluster-on
+-- Marking the partitioned index as the table's clustered one, for the bare form.
+ALTER TABLE {{table}} CLUSTER ON {{index}};
+
+-- name: partitions-marked
+-- Leaf indexes of the partitioned index that CLUSTER marked as clustered.
+SELECT count(*) FILTER (WHERE i.indisclustered)::int AS marked, count(*)::int AS leaves
+  FROM pg_partition_tree($1::regclass) p JOIN pg_index i ON i.indexrelid = p.relid WHERE p.isleaf;
