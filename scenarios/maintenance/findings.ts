@@ -16,6 +16,7 @@ export interface Copy {
   session: { id: string; messages: number };
   /** The server's wal_level: at `minimal` a rewrite into a new file is not WAL-logged. */
   walLevel: string;
+  walSkipThreshold: string;
 }
 
 const blocks = (n: number | undefined) => `${(n ?? 0).toLocaleString('en-US', { maximumFractionDigits: 1 })} heap block${n === 1 ? '' : 's'}`;
@@ -89,7 +90,7 @@ export function describeFindings(stages: readonly StageMeasure[], copy: Copy, fo
     `CLUSTER also rebuilt the index (${formatBytes(cm.indexBytes ?? 0)} after it) and rewrote the heap (${formatBytes(wm.heapBytes ?? 0)} → ${formatBytes(cm.heapBytes ?? 0)}); it needs room for a second copy of each partition and its indexes while it runs. Later inserts are not kept in session order: the grouping decays with new traffic, hence the guide's schedule.`,
     `Locks: each operation ran a second time while another connection held an open REPEATABLE READ transaction that had read the table, so it had to wait; meanwhile pg_locks showed CLUSTER with ${lockSummary(c.observed)}${c.observed?.waitEvent ? ` (waiting on ${c.observed.waitEvent})` : ''}, and REINDEX CONCURRENTLY with ${lockSummary(r.observed)}${r.observed?.waitEvent ? ` (waiting on ${r.observed.waitEvent})` : ''}. The probes (a read of the session and a rolled-back UPDATE) gave up after lock_timeout = ${PROBE_LOCK_TIMEOUT_MS} ms. A CLUSTER queued for ACCESS EXCLUSIVE stops every later reader of the table until it has run, so a long transaction in front of it stalls the table.`,
     copy.walLevel === 'minimal'
-      ? `The server runs with wal_level = minimal, where a relation created or rewritten in the same transaction is not WAL-logged but synced to disk at commit (docs: runtime-config-wal.html, wal_level): CLUSTER's WAL here is mostly catalog records. With wal_level = replica (the default, needed for replicas and point-in-time recovery) a rewrite logs every page it writes — about the new heap and indexes, ${formatBytes((cm.heapBytes ?? 0) + (cm.indexBytes ?? 0))} here — and every replica replays it.`
+      ? `The server runs with wal_level = minimal, where a relation created or rewritten in the same transaction is written to the WAL at commit only when smaller than wal_skip_threshold (${copy.walSkipThreshold}), else synced to disk instead (docs: runtime-config-wal.html): CLUSTER's WAL here leaves out every rewritten file larger than that. With wal_level = replica (the default, needed for replicas and point-in-time recovery) a rewrite logs every page it writes — about the new heap and indexes, ${formatBytes((cm.heapBytes ?? 0) + (cm.indexBytes ?? 0))} here — and every replica replays it.`
       : `The server runs with wal_level = ${copy.walLevel}: the rewrites log every page they write, and every replica replays it.`,
     `Latency of the session lookup, p50 as written → reindexed → clustered: ${[w, r, c].map((s) => formatMs(q(s)?.latencyMs.p50 ?? 0)).join(' → ')}.`,
   ];

@@ -80,8 +80,8 @@ async function prepare(ctx: ScenarioContext, client: pg.Client, src: string, des
   await inVariant(where, 'vacuum and prewarm', () => ctx.warm(client, dest, [TABLE]));
   const rows = Number((await client.query<{ n: string }>(fill(statement(setupSql, 'rows'), { table }))).rows[0].n);
   const s = (await client.query<{ session_id: string; messages: number }>(fill(statement(setupSql, 'busiest-session'), { table }))).rows[0];
-  const walLevel = (await client.query<{ w: string }>(`SELECT current_setting('wal_level') AS w`)).rows[0].w;
-  return { schema: dest, first, end, rows, partitions: leaves.length, walLevel, session: { id: s?.session_id ?? '00000000-0000-0000-0000-000000000000', messages: s?.messages ?? 0 } };
+  const wal = (await client.query<{ level: string; skip: string }>(`SELECT current_setting('wal_level') AS level, current_setting('wal_skip_threshold') AS skip`)).rows[0];
+  return { schema: dest, first, end, rows, partitions: leaves.length, walLevel: wal.level, walSkipThreshold: wal.skip, session: { id: s?.session_id ?? '00000000-0000-0000-0000-000000000000', messages: s?.messages ?? 0 } };
 }
 
 async function measureStage(ctx: ScenarioContext, client: pg.Client, copy: Copy, stage: Stage): Promise<ScenarioVariant<MaintenanceMetric>> {
