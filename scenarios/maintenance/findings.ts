@@ -29,7 +29,7 @@ function change(before: number, after: number, fewer: string, more: string, same
 
 /** "blocked a concurrent read and a write", "let a concurrent read and a write through", or the mix; unobserved when it never waited. */
 function users(o: Observed | undefined): string {
-  if (!o?.waited) return 'its effect on concurrent reads and writes was not observed (it never waited behind the open transaction)';
+  if (!o?.probedWhileRunning) return 'its effect on concurrent reads and writes was not observed (it ended before the probes did)';
   if (o.readBlocked && o.writeBlocked) return 'a concurrent read and a write both waited for it';
   if (!o.readBlocked && !o.writeBlocked) return 'a concurrent read and a write both went through';
   return `a concurrent read ${o.readBlocked ? 'waited' : 'went through'} and a write ${o.writeBlocked ? 'waited' : 'went through'}`;

@@ -149,8 +149,10 @@ export const maintenance: Scenario<MaintenanceMetric> = {
         s.observed = await inVariant({ scenario: NAME, variant: stage }, `${sqlText} behind an open transaction`, () => observe(ctx.target, client, { table, sessionId: copy.session.id, operation: sqlText }), TABLE);
         s.variant.metrics.operationSeconds = s.operation!.seconds;
         s.variant.metrics.operationWalBytes = s.operation!.walBytes;
-        s.variant.metrics.readBlocked = s.observed.readBlocked ? 1 : 0;
-        s.variant.metrics.writeBlocked = s.observed.writeBlocked ? 1 : 0;
+        if (s.observed.probedWhileRunning) {
+          s.variant.metrics.readBlocked = s.observed.readBlocked ? 1 : 0;
+          s.variant.metrics.writeBlocked = s.observed.writeBlocked ? 1 : 0;
+        }
       }
       const { finding, notes } = describeFindings(stages, copy, forms);
       return { finding, notes, variants: stages.map((s) => s.variant), metrics: { copiedRows: copy.rows, sessionMessages: copy.session.messages } };

@@ -35,8 +35,10 @@ export interface HeldLock {
 
 /** What a concurrent reader and writer met while the operation waited behind an open transaction. */
 export interface Observed {
-  /** The operation was seen waiting (else the probes would say nothing about it). */
+  /** The operation was seen waiting behind the open transaction. */
   waited: boolean;
+  /** It was still running when the probes ended: they met it (else they say nothing about it). */
+  probedWhileRunning: boolean;
   /** pg_stat_activity's wait event of the operation while it waited, e.g. Lock/relation. */
   waitEvent?: string;
   locks: HeldLock[];
@@ -84,11 +86,14 @@ export async function observe(target: Target, monitor: pg.Client, opts: { table:
     await holder.query(fill(statement(sql, 'probe-read'), frag), [opts.sessionId]);
     const pid = (await worker.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
     // Not awaited: it waits for the holder, which ends below. Its failure surfaces there.
-    running = worker.query(opts.operation);
+    let finished = false;
+    running = worker.query(opts.operation).finally(() => {
+      finished = true;
+    });
     running.catch(() => undefined);
     let waitEvent: string | undefined;
     const until = performance.now() + WAIT_START_MS;
-    while (performance.now() < until) {
+    while (performance.now() < until && !finished) {
       const w = (await monitor.query<{ wait_event_type: string | null; wait_event: string | null; blockers: number }>(statement(sql, 'waiting'), [pid])).rows[0];
       if (w && w.blockers > 0 && w.wait_event_type === 'Lock') {
         waitEvent = `${w.wait_event_type}/${w.wait_event}`;
@@ -102,10 +107,11 @@ export async function observe(target: Target, monitor: pg.Client, opts: { table:
     await prober.query('BEGIN');
     const writeBlocked = await blocked(() => prober.query(fill(statement(sql, 'probe-write'), frag), [opts.sessionId]));
     await prober.query('ROLLBACK');
+    const probedWhileRunning = !finished;
     await holder.query('COMMIT');
     holding = false;
     await running;
-    return { waited: waitEvent !== undefined, waitEvent, locks, readBlocked, writeBlocked };
+    return { waited: waitEvent !== undefined, probedWhileRunning, waitEvent, locks, readBlocked, writeBlocked };
   } finally {
     if (holding) await holder.query('ROLLBACK').catch(() => undefined);
     // The operation may still be running when a probe failed: let it end before its connection does.
