@@ -78,7 +78,7 @@ export function describeFindings(stages: readonly StageMeasure[], copy: Copy, fo
   const cluster =
     `CLUSTER on idx_messages_session ${change(wm.sessionHeapBlocks ?? 0, cm.sessionHeapBlocks ?? 0, 'gathered', 'spread', 'left')} the busiest session's ${copy.session.messages} messages ` +
     `from ${blocks(wm.sessionHeapBlocks)} to ${blocks(cm.sessionHeapBlocks)} (every session: ${(wm.heapBlocksPerSession ?? 0).toFixed(2)} → ${(cm.heapBlocksPerSession ?? 0).toFixed(2)} blocks on average, ${(cm.floorBlocksPerSession ?? 0).toFixed(2)} the least its rows fit on) ` +
-    `and ${lookupChange(compareLatency(q(c), q(r)))}; it took ${cost(c)}, and while it ran ${users(c.observed)}`;
+    `and ${lookupChange(compareLatency(q(c), q(r)))}; it took ${cost(c)}${copy.walLevel === 'minimal' ? ` (wal_level = minimal: rewritten files over wal_skip_threshold, ${copy.walSkipThreshold}, are synced, not logged)` : ''}, and while it ran ${users(c.observed)}`;
   const reindex =
     `REINDEX INDEX CONCURRENTLY ${change(wm.indexBytes ?? 0, rm.indexBytes ?? 0, 'shrank', 'grew', 'left')} the index grown by inserts from ${formatBytes(wm.indexBytes ?? 0)} to ${formatBytes(rm.indexBytes ?? 0)} ` +
     `in ${cost(r)}, moved no heap row (${blocks(rm.sessionHeapBlocks)} for that session), and while it ran ${users(r.observed)}`;
