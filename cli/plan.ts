@@ -14,7 +14,7 @@ import { type Target, type TargetFlags, resolveTargetSpec } from '../db/target.t
 import type { EnumStyle } from '../generators/enums.ts';
 import { type DataParams, GENERATOR_VERSION, TABLES, TABLE_NAMES, type TableName, chunkPlan, deriveCounts } from '../generators/index.ts';
 import type { Scenario } from '../scenarios/index.ts';
-import { TRAFFIC_SUFFIX, datasetSchema } from '../scenarios/runner.ts';
+import { TRAFFIC_SUFFIX, datasetSchema, scenarioData } from '../scenarios/runner.ts';
 import { type Calibration, calibrate, estimateFootprint, estimateSeconds } from './calibration.ts';
 
 /**
@@ -34,6 +34,8 @@ export interface DatasetRequest {
   style: EnumStyle;
   /** Who needs it: scenario names, or `load`. */
   usedBy: string[];
+  /** The data it holds, when not the command's: a `run --sample` data set of per-row scenarios. */
+  data?: DataParams;
   /** Reload a data set a traffic run wrote to (scenarios), or keep it. */
   modified: 'reload' | 'keep';
   /** `load --fresh`: drop and load anew even when complete. */
@@ -45,6 +47,8 @@ export interface DatasetRequest {
 export interface PlannedDataset {
   schema: string;
   style: EnumStyle;
+  /** Its messages: the command's scale, or a `run --sample`. */
+  scale: number;
   usedBy: string[];
   action: 'load' | 'resume' | 'reload' | 'reuse' | 'refused';
   /** Why that action, in words. */
@@ -70,6 +74,10 @@ export interface Plan {
   command: 'run' | 'load';
   target: { kind: string; describe: string };
   data: DataParams;
+  /** `run --sample`: the messages per-row scenarios measure instead of `data.scale`. */
+  sample?: number;
+  /** Scenarios of the run whose answer is per row, which `--sample` would shrink. */
+  perRow?: string[];
   datasets: PlannedDataset[];
   scratch: PlannedScratch[];
   disk: {
@@ -128,6 +136,8 @@ export interface PlanInput {
   datasets: DatasetRequest[];
   /** Scenarios to run (run), for their scratch copies and time. */
   scenarios: readonly Scenario[];
+  /** `run --sample`: per-row scenarios measure this many messages. */
+  sample?: number;
   calibration: Calibration;
   /** Identity of the server for timings (`embedded:<dir>`, the URL without password). */
   server: string;
@@ -140,11 +150,14 @@ export interface PlanInput {
   log: (line: string) => void;
 }
 
-/** The data sets `run` asks for: each scenario's (limited to its chosen arms), then the load tests'. */
-export function runDatasets(scenarios: readonly Scenario[], data: DataParams, prefix: string, chosen: Readonly<Record<string, readonly string[]>>): DatasetRequest[] {
+/**
+ * The data sets `run` asks for: each scenario's (limited to its chosen arms; a per-row
+ * scenario's at `sample` messages), then the load tests'.
+ */
+export function runDatasets(scenarios: readonly Scenario[], runData: DataParams, prefix: string, chosen: Readonly<Record<string, readonly string[]>>, sample?: number): DatasetRequest[] {
   const out = new Map<string, DatasetRequest>();
-  const add = (schema: string, style: EnumStyle, name: string) => {
-    const d = out.get(schema) ?? { schema, style, usedBy: [], modified: 'reload' as const, mismatch: 'reload' as const };
+  const add = (schema: string, style: EnumStyle, name: string, data: DataParams) => {
+    const d = out.get(schema) ?? { schema, style, usedBy: [], modified: 'reload' as const, mismatch: 'reload' as const, ...(data.scale !== runData.scale ? { data } : {}) };
     d.usedBy.push(name);
     out.set(schema, d);
   };
@@ -152,9 +165,13 @@ export function runDatasets(scenarios: readonly Scenario[], data: DataParams, pr
     const arms = chosen[s.name];
     // A scenario whose arms are its data sets (enum-storage) loads only the chosen ones.
     const styles = (s.datasets ?? []).filter((st) => !arms || !s.variants.includes(st) || arms.includes(st));
-    for (const st of styles) add(datasetSchema(prefix, data, st), st, s.name);
+    const { data } = scenarioData(s, runData, sample);
+    for (const st of styles) add(datasetSchema(prefix, data, st), st, s.name, data);
   }
-  for (const s of scenarios) for (const st of s.trafficDatasets ?? []) add(datasetSchema(`${prefix}_${TRAFFIC_SUFFIX}`, data, st), st, s.name);
+  for (const s of scenarios) {
+    const { data } = scenarioData(s, runData, sample);
+    for (const st of s.trafficDatasets ?? []) add(datasetSchema(`${prefix}_${TRAFFIC_SUFFIX}`, data, st), st, s.name, data);
+  }
   return [...out.values()];
 }
 
@@ -196,38 +213,39 @@ export async function buildPlan(target: Target, input: PlanInput): Promise<Plan>
     if (estimateFootprint(cal, style, data.months, data.scale)) continue;
     await calibrate(target, cal, { style, months: data.months, seed: data.seed, jobs: input.jobs, prefix: input.schemaPrefix, server: input.server, log: input.log });
   }
-  const footprint = (style: EnumStyle): Footprint => {
-    const est = estimateFootprint(cal, style, data.months, data.scale);
+  const footprint = (style: EnumStyle, scale: number): Footprint => {
+    const est = estimateFootprint(cal, style, data.months, scale);
     if (!est) throw new PgscaleError('INTERNAL', `no footprint for enum style ${style} after calibrating`);
     sources.add(`bytes and rows per table (${style}): fitted to this machine's loads at ${est.scales.map(scaleText).join(', ')}`);
     return est.footprint;
   };
-  const loadSeconds = (style: EnumStyle): number => {
-    const own = estimateSeconds(cal, input.server, `load/${style}`, data.scale);
+  const loadSeconds = (style: EnumStyle, scale: number): number => {
+    const own = estimateSeconds(cal, input.server, `load/${style}`, scale);
     if (own !== undefined) {
       sources.add(`load time (${style}): this server's earlier loads`);
       return own;
     }
-    const other = styles.map((st) => estimateSeconds(cal, input.server, `load/${st}`, data.scale)).find((s) => s !== undefined);
+    const other = styles.map((st) => estimateSeconds(cal, input.server, `load/${st}`, scale)).find((s) => s !== undefined);
     if (other !== undefined) {
       sources.add(`load time (${style}): this server's loads of another enum style`);
       return other;
     }
     sources.add(`load time: no load timed on this server yet — a stated default of ${DEFAULT_MESSAGES_PER_SECOND.toLocaleString('en-US')} messages/s`);
-    return data.scale / DEFAULT_MESSAGES_PER_SECOND;
+    return scale / DEFAULT_MESSAGES_PER_SECOND;
   };
 
   const client = await target.connect();
   try {
     const datasets: PlannedDataset[] = [];
     for (const req of input.datasets) {
-      const fp = footprint(req.style);
+      const reqData = req.data ?? data;
+      const fp = footprint(req.style, reqData.scale);
       const sum = (k: 'heap' | 'toast' | 'indexes') => TABLE_NAMES.reduce((a, t) => a + fp[t][k], 0);
       const bytes = { heap: sum('heap'), toast: sum('toast'), indexes: sum('indexes'), total: TABLE_NAMES.reduce((a, t) => a + totalBytes(fp[t]), 0) };
       const info = await inspectSchema(client, req.schema);
       const currentBytes = info.exists ? await schemaBytes(client, req.schema) : 0;
-      const full = loadSeconds(req.style);
-      const same = !!info.params && sameData(info.params, { ...data, enums: req.style, generatorVersion: GENERATOR_VERSION });
+      const full = loadSeconds(req.style, reqData.scale);
+      const same = !!info.params && sameData(info.params, { ...reqData, enums: req.style, generatorVersion: GENERATOR_VERSION });
       let action: PlannedDataset['action'];
       let reason: string;
       if (info.exists && !info.owned) [action, reason] = ['refused', 'the schema exists and pgscale did not create it'];
@@ -242,22 +260,23 @@ export async function buildPlan(target: Target, input: PlanInput): Promise<Plan>
       const seconds = action === 'reuse' || action === 'refused' ? 0 : action === 'resume' ? full * Math.max(0, 1 - currentBytes / Math.max(1, bytes.total)) : full;
       // A reused data set is measured as it is; the others are what the load will make
       // (rows the chunk plan fixes are exact, the others fitted).
-      const rows: Partial<Record<TableName, number>> = { ...Object.fromEntries(TABLE_NAMES.map((t) => [t, fp[t].rows])), ...exactRows(data) };
+      const rows: Partial<Record<TableName, number>> = { ...Object.fromEntries(TABLE_NAMES.map((t) => [t, fp[t].rows])), ...exactRows(reqData) };
       if (action === 'reuse') {
         const real = await measureFootprint(client, req.schema);
         for (const t of TABLE_NAMES) rows[t] = real[t].rows;
         const sumReal = (k: 'heap' | 'toast' | 'indexes') => TABLE_NAMES.reduce((a, t) => a + real[t][k], 0);
         Object.assign(bytes, { heap: sumReal('heap'), toast: sumReal('toast'), indexes: sumReal('indexes'), total: TABLE_NAMES.reduce((a, t) => a + totalBytes(real[t]), 0) });
       }
-      datasets.push({ schema: req.schema, style: req.style, usedBy: req.usedBy, action, reason, rows, bytes, currentBytes, addBytes, seconds });
+      datasets.push({ schema: req.schema, style: req.style, scale: reqData.scale, usedBy: req.usedBy, action, reason, rows, bytes, currentBytes, addBytes, seconds });
     }
 
     const scratch: PlannedScratch[] = [];
     for (const s of input.scenarios) {
       if (!s.scratch) continue;
       const { table, copies, months, style } = s.scratch;
-      const t = footprint(style)[table];
-      const share = middleShare(data, table, months);
+      const at = scenarioData(s, data, input.sample).data;
+      const t = footprint(style, at.scale)[table];
+      const share = middleShare(at, table, months);
       // The copies hold no index but the one a variant builds at a time: counted as the
       // table's own indexes, an upper bound.
       scratch.push({ scenario: s.name, what: `${copies} copies of ${months} months of ${table} (${(share * 100).toFixed(0)} % of its rows)`, bytes: Math.round(share * (copies * (t.heap + t.toast) + t.indexes)) });
@@ -267,7 +286,7 @@ export async function buildPlan(target: Target, input: PlanInput): Promise<Plan>
     const unknown: string[] = [];
     const byScenario: Record<string, number> = {};
     for (const s of input.scenarios) {
-      const sec = estimateSeconds(cal, input.server, `scenario/${s.name}`, data.scale);
+      const sec = estimateSeconds(cal, input.server, `scenario/${s.name}`, scenarioData(s, data, input.sample).data.scale);
       if (sec === undefined) unknown.push(s.name);
       else scenarioSeconds += byScenario[s.name] = sec;
     }
@@ -291,6 +310,8 @@ export async function buildPlan(target: Target, input: PlanInput): Promise<Plan>
       command: input.command,
       target: { kind: target.kind, describe: target.describe },
       data,
+      ...(input.sample !== undefined && input.sample < data.scale ? { sample: input.sample } : {}),
+      ...(input.command === 'run' ? { perRow: input.scenarios.filter((s) => s.perRow).map((s) => s.name) } : {}),
       datasets,
       scratch,
       disk,
@@ -320,6 +341,7 @@ export function checkFreeSpace(plan: Plan, opts: { force: boolean; log: (line: s
   const suggestions = [
     fits >= 1000 ? `a smaller --scale (about ${scaleText(roundDown(fits))} fits)` : 'free some space',
     ...(plan.command === 'run' && loading.length > 1 ? [`fewer arms or scenarios (--variants, or name the scenarios): ${loading.length} data sets would be loaded`] : []),
+    ...(plan.sample === undefined && (plan.perRow ?? []).length > 0 ? [`--sample N: ${plan.perRow!.join(', ')} measure per-row sizes on N messages and project them to the scale`] : []),
     `another --data-dir on a larger disk, or --force to try anyway`,
   ];
   throw new PgscaleError('DISK_FULL', `not enough disk: ${message}; nothing was written`, { hint: `Try ${suggestions.join('; ')}.` });
@@ -357,7 +379,8 @@ export function durationText(s: number): string {
 
 /** The plan for people: one block of lines. */
 export function describePlan(plan: Plan): string {
-  const lines = [`plan: ${plan.command} at scale ${scaleText(plan.data.scale)} (seed ${plan.data.seed}, ${plan.data.months} months) on ${plan.target.describe}`];
+  const sample = plan.sample !== undefined ? `; per-row scenarios on a ${scaleText(plan.sample)} sample (--sample)` : '';
+  const lines = [`plan: ${plan.command} at scale ${scaleText(plan.data.scale)} (seed ${plan.data.seed}, ${plan.data.months} months${sample}) on ${plan.target.describe}`];
   for (const d of plan.datasets) {
     const head = `  ${d.action.padEnd(7)} ${d.schema} (${d.style}; for ${d.usedBy.join(', ')}): ${d.reason}`;
     lines.push(head);

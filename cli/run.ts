@@ -14,7 +14,7 @@ import { checkSchemaName } from '../db/schema.ts';
 import { formatLatencyPair } from '../reports/format.ts';
 import { type Results, parseResults } from '../reports/schema.ts';
 import { type Dataset, type Scenario, selectScenarios } from '../scenarios/index.ts';
-import { DEFAULT_PROJECT_ROWS, type RunStep, runScenarios } from '../scenarios/runner.ts';
+import { DEFAULT_PROJECT_ROWS, type RunStep, runScenarios, scaleTag, scenarioData } from '../scenarios/runner.ts';
 import { parseInteger, parseMessages } from '../core/flags.ts';
 import { readCalibration, recordLoad, recordTiming, writeCalibration } from './calibration.ts';
 import { buildPlan, checkFreeSpace, describePlan, planSetting, runDatasets } from './plan.ts';
@@ -42,8 +42,10 @@ export interface RunFlags extends ConnectionFlags {
   variants?: string[];
   dryRun?: boolean;
   force?: boolean;
-  /** Messages that per-row figures are projected to (commander fills the default). */
+  /** Messages that per-row figures are projected to (absent: the runner's default, see RunOptions.projectRows). */
   project?: number;
+  /** Messages per-row scenarios measure instead of --scale, projected to it. */
+  sample?: number;
 }
 
 export function register(program: Command): void {
@@ -62,7 +64,8 @@ export function register(program: Command): void {
     .option('--baseline-ref <ref>', 'paired A/B run: also run the commit REF (checked out and installed beside this one), alternating with this build, and judge the differences (DIR/paired.json, DIR/compare.md)')
     .addOption(new Option('--rounds <n>', 'rounds of a paired run (--baseline-ref): each runs every scenario once per build').default(DEFAULT_ROUNDS).argParser(parseInteger('--rounds', 1, 100)))
     .addOption(new Option('--query-ms <ms>', 'time budget per measured query, in milliseconds (hard cap: 3×)').default(1000).argParser(parseInteger('--query-ms', 10, 600_000)))
-    .addOption(new Option('--project <n>', 'production size, in messages, that per-row sizes are projected to (the design guide\'s billion)').default(DEFAULT_PROJECT_ROWS, '1b').argParser(parseMessages('--project')))
+    .addOption(new Option('--project <n>', `production size, in messages, that per-row sizes are projected to (default: the design guide's billion, ${scaleTag(DEFAULT_PROJECT_ROWS)}; with --sample, the --scale)`).argParser(parseMessages('--project')))
+    .addOption(new Option('--sample <n>', 'per-row scenarios (enum-storage, time-index) measure a data set of N messages and project it to --scale (or --project); the others use the full data set').argParser(parseMessages('--sample')))
     .addOption(new Option('--variants <names>', 'measure only these arms, comma-separated (e.g. smallint,varchar); scenarios with none of them are left out').argParser(parseList))
     .addOption(common.dryRun())
     .addOption(common.force());
@@ -70,7 +73,9 @@ export function register(program: Command): void {
       // Usage errors first: before any server is started.
       const { scenarios, chosen, left } = chooseVariants(selectScenarios(names), flags.variants);
       if (left.length > 0) info(flags, `run: --variants leaves out ${left.join(', ')} (none of its arms named)`);
-      if (flags.baselineRef !== undefined && (flags.variants !== undefined || flags.dryRun)) throw new PgscaleError('USAGE', '--baseline-ref cannot be combined with --variants or --dry-run');
+      if (flags.baselineRef !== undefined && (flags.variants !== undefined || flags.dryRun || flags.sample !== undefined)) throw new PgscaleError('USAGE', '--baseline-ref cannot be combined with --variants, --sample or --dry-run');
+      const full = checkSample(scenarios, flags.scale, flags.sample);
+      if (full.length > 0) info(flags, `run: --sample applies to per-row scenarios only: ${full.join(', ')} run${full.length === 1 ? 's' : ''} on the full data set (${scaleTag(flags.scale)} messages)`);
       if (flags.poolerUrl !== undefined) checkPoolerUrl(flags.poolerUrl);
       checkSchemaName(`${flags.schemaPrefix}_x`);
       if (flags.resume !== undefined && flags.out !== undefined && resolve(flags.out) !== resolve(flags.resume)) {
@@ -118,8 +123,9 @@ export function register(program: Command): void {
         const plan = await buildPlan(target, {
           command: 'run',
           data,
-          datasets: runDatasets(toRun, data, flags.schemaPrefix, chosen),
+          datasets: runDatasets(toRun, data, flags.schemaPrefix, chosen, flags.sample),
           scenarios: toRun,
+          sample: flags.sample,
           calibration,
           server,
           dataPath: setting.dataPath,
@@ -146,7 +152,9 @@ export function register(program: Command): void {
             if (!e.dataset.summary.reused) loadSecondsInScenario += e.dataset.summary.seconds.total;
             loads.push(e.dataset);
           } else if (e.status === 'ok') {
-            recordTiming(calibration, server, `scenario/${e.name}`, flags.scale, Math.max(0, e.seconds - loadSecondsInScenario));
+            const s = scenarios.find((x) => x.name === e.name);
+            const at = s ? scenarioData(s, data, flags.sample).data.scale : flags.scale;
+            recordTiming(calibration, server, `scenario/${e.name}`, at, Math.max(0, e.seconds - loadSecondsInScenario));
           }
         };
         try {
@@ -159,6 +167,7 @@ export function register(program: Command): void {
             scenarios,
             variants: chosen,
             projectRows: flags.project,
+            sample: flags.sample,
             onStep,
             jobs: flags.jobs,
             schemaPrefix: flags.schemaPrefix,
@@ -201,6 +210,20 @@ export function register(program: Command): void {
         process.exitCode = 130;
       }
     });
+}
+
+/**
+ * Check --sample against the run: larger than --scale is a usage error. Returns the
+ * scenarios it does not shrink (not per-row: they measure the full data set).
+ */
+export function checkSample(scenarios: readonly Scenario[], scale: number, sample: number | undefined): string[] {
+  if (sample === undefined) return [];
+  if (sample > scale) {
+    throw new PgscaleError('USAGE', `--sample ${scaleTag(sample)} is larger than --scale ${scaleTag(scale)}: a sample is part of the run's data set`, {
+      hint: `Give --sample below ${scaleTag(scale)}, or leave it out to measure the full data set.`,
+    });
+  }
+  return scenarios.filter((s) => !s.perRow).map((s) => s.name);
 }
 
 /** `a,b` → ['a', 'b'] (a usage error when empty). */

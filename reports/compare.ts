@@ -26,7 +26,7 @@
  */
 import { capacityJudgements } from './compare-capacity.ts';
 import { trafficJudgements, withTrafficThresholds } from './compare-traffic.ts';
-import { armDifferences, assertComparable } from './fingerprint.ts';
+import { armDifferences, assertComparable, sampleDifferences } from './fingerprint.ts';
 import { formatChange, formatP } from './format.ts';
 import { buildTrends, sameRun, sortHistory, type Trend } from './history.ts';
 import { extractMetrics, type Metric, type MetricDeclarations, metricDeclarations } from './metrics.ts';
@@ -402,8 +402,8 @@ export function compareResults(baseline: Results, current: Results, opts: Compar
   let priorById: Map<string, number[]> | undefined;
   let measuredDrift: number | undefined;
   if (opts.history) {
-    // Only earlier runs of the same arms (`run --variants`) make the history.
-    const prior = sortHistory(opts.history.filter((r) => !sameRun(r, current) && armDifferences(r, current).length === 0));
+    // Only earlier runs of the same arms (`run --variants`) and data (`run --sample`) make the history.
+    const prior = sortHistory(opts.history.filter((r) => !sameRun(r, current) && armDifferences(r, current).length === 0 && sampleDifferences(r, current).length === 0));
     if (!prior.some((r) => sameRun(r, baseline))) prior.push(baseline);
     measuredDrift = historyDrift(prior, declarations);
     priorById = new Map();

@@ -58,6 +58,25 @@ export function armDifferences(baseline: Results, current: Results): string[] {
   return out;
 }
 
+/** The data each scenario measured: `sample 20000` when `run --sample` gave it one, 'full' when not. */
+function sampleOf(r: Results): Map<string, string> {
+  return new Map(r.scenarios.map((s) => [s.name, s.sampleRows !== undefined ? `sample ${s.sampleRows}` : 'full']));
+}
+
+/**
+ * Scenarios both runs hold that measured other data (`run --sample`), described; empty
+ * when they match. A result without sampleRows measured the full data set.
+ */
+export function sampleDifferences(baseline: Results, current: Results): string[] {
+  const b = sampleOf(baseline);
+  const out: string[] = [];
+  for (const [name, sample] of sampleOf(current)) {
+    const before = b.get(name);
+    if (before !== undefined && before !== sample) out.push(`${name} measured other data (baseline ${before}, current ${sample})`);
+  }
+  return out;
+}
+
 /** List what differs between a baseline and a current run, split into problems and warnings. */
 export function checkComparable(baseline: Results, current: Results): Comparability {
   const problems: string[] = [];
@@ -86,6 +105,8 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
 
   // A run of some arms (`run --variants`) is judged only against runs of the same arms.
   for (const d of armDifferences(baseline, current)) problems.push(`${d}: compare runs made with the same --variants`);
+  // Per-row figures measured on a sample (`run --sample`) are judged only against the same sample.
+  for (const d of sampleDifferences(baseline, current)) problems.push(`${d}: compare runs made with the same --sample`);
 
   const be = baseline.environment;
   const ce = current.environment;

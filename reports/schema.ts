@@ -185,6 +185,11 @@ export const ScenarioResult = z.object({
   machine: z.object({ cores: z.number(), busy: z.number(), iowait: z.number(), steal: z.number() }).optional(),
   /** The arms `run --variants` chose, when only some were measured; absent: all of them. */
   chosenVariants: z.array(z.string()).optional(),
+  /**
+   * Messages it measured when `run --sample` gave it a sample of the run's scale (a
+   * per-row scenario; its figures projected to params.scale); absent: the full data set.
+   */
+  sampleRows: z.number().int().positive().optional(),
 });
 export type ScenarioResult = z.infer<typeof ScenarioResult>;
 

@@ -69,6 +69,11 @@ export interface ScenarioContext {
   projectRows: number;
   /** The arms to measure (`run --variants`), for a scenario with `variantsSelectable`; all of them when absent. */
   variants?: readonly string[];
+  /**
+   * The run's --scale when `data` is a sample of it (`run --sample`, a `perRow` scenario
+   * only): what was measured at `data.scale` stands for this many messages.
+   */
+  sampledFrom?: number;
 }
 
 /**
@@ -119,6 +124,12 @@ export interface Scenario<M extends string = string> {
   scratch?: { table: TableName; copies: number; months: number; style: EnumStyle };
   /** It measures only the arms named in ctx.variants (`run --variants`); others measure all theirs. */
   variantsSelectable?: boolean;
+  /**
+   * Its answer is a per-row quantity (bytes per row, index bytes per row) that holds on a
+   * smaller data set: `run --sample N` measures it at N messages and projects it to the
+   * run's scale. Latency and capacity scenarios are not: they always get the full data set.
+   */
+  perRow?: boolean;
   /**
    * In the default run (`pgscale run` with no scenario named, so `npm start` and the
    * nightly job). A scenario that is not runs only when named. @default true

@@ -53,8 +53,16 @@ export interface RunOptions {
   variants?: Readonly<Record<string, readonly string[]>>;
   /** Progress of the run as a whole: each scenario's start and end, and each data set loaded or reused. */
   onStep?: (e: RunStep) => void;
-  /** Messages that per-row figures are projected to (`run --project`). @default DEFAULT_PROJECT_ROWS */
+  /**
+   * Messages that per-row figures are projected to (`run --project`). @default the run's
+   * scale for a scenario measured on a sample (`sample`), DEFAULT_PROJECT_ROWS otherwise
+   */
   projectRows?: number;
+  /**
+   * `run --sample`: `perRow` scenarios measure a data set of this many messages, projected
+   * to the run's scale; the others the full data set. Ignored unless below `data.scale`.
+   */
+  sample?: number;
 }
 
 /** The design guide's production size: a billion messages. */
@@ -87,6 +95,14 @@ export function scaleTag(scale: number): string {
 /** The schema a data set lives in, named by its parameters: `pgscale_300k_1_smallint`. */
 export function datasetSchema(prefix: string, data: DataParams, style: EnumStyle | string): string {
   return `${prefix}_${scaleTag(data.scale)}_${data.seed}${data.months === 12 ? '' : `_m${data.months}`}_${style}`;
+}
+
+/**
+ * The data a scenario measures: a `perRow` one measures `sample` messages when the run
+ * has a --sample below its scale (`sampled`); every other, the run's data.
+ */
+export function scenarioData(s: Pick<Scenario, 'perRow'>, data: DataParams, sample?: number): { data: DataParams; sampled: boolean } {
+  return s.perRow && sample !== undefined && sample < data.scale ? { data: { ...data, scale: sample }, sampled: true } : { data, sampled: false };
 }
 
 /** Load tests' data sets are named `<prefix>_traffic_…`: they write to them. */
@@ -142,7 +158,8 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
   lag.enable();
   const cpu0 = process.cpuUsage();
   const methods = new Set<PrewarmMethod>();
-  const datasets = new Map<EnumStyle, Promise<Dataset>>();
+  // Data sets by scale and style: each loaded once per run, whichever scenario asks first.
+  const datasets = new Map<string, Promise<Dataset>>();
   // Scratch schemas this run made and has not dropped: dropped on every way out.
   const scratch = new Set<string>();
   let sweptLeftovers = false;
@@ -159,27 +176,31 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         throw new PgscaleError('USAGE', `cannot resume: ${problems.join('; ')}`, { hint: 'Resume with the same build, data parameters and server, or start a new run with another --out.' });
       }
     }
-    const ctx: ScenarioContext = {
+    // One context per data scale: the run's, and the sample's for `perRow` scenarios (run --sample).
+    const contextFor = (data: DataParams, sampled: boolean): ScenarioContext => ({
       target,
-      data: Object.freeze({ ...opts.data }),
+      data: Object.freeze({ ...data }),
       jobs: opts.jobs,
       latency,
-      projectRows: opts.projectRows ?? DEFAULT_PROJECT_ROWS,
+      // A sample stands for the run's scale unless --project names another.
+      projectRows: opts.projectRows ?? (sampled ? opts.data.scale : DEFAULT_PROJECT_ROWS),
+      ...(sampled ? { sampledFrom: opts.data.scale } : {}),
       dataset(style) {
-        let d = datasets.get(style);
+        const key = `${data.scale}/${style}`;
+        let d = datasets.get(key);
         if (!d) {
-          d = ensureDataset(target, opts, style).then((ds) => {
+          d = ensureDataset(target, { ...opts, data }, style).then((ds) => {
             opts.onStep?.({ type: 'dataset', dataset: ds });
             return ds;
           });
           // A failed load is retried by the next scenario that asks, not cached.
-          d.catch(() => datasets.delete(style));
-          datasets.set(style, d);
+          d.catch(() => datasets.delete(key));
+          datasets.set(key, d);
         }
         return d;
       },
       async trafficDataset(style) {
-        const ds = await ensureDataset(target, { ...opts, schemaPrefix: `${opts.schemaPrefix}_${TRAFFIC_SUFFIX}` }, style, 'reload');
+        const ds = await ensureDataset(target, { ...opts, data, schemaPrefix: `${opts.schemaPrefix}_${TRAFFIC_SUFFIX}` }, style, 'reload');
         opts.onStep?.({ type: 'dataset', dataset: ds });
         return ds;
       },
@@ -189,12 +210,12 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
           sweptLeftovers = true;
           for (const s of await dropLeftoverScratch(admin)) log(`dropped scratch schema ${s}, left by an interrupted run`);
         }
-        const schema = datasetSchema(opts.schemaPrefix, opts.data, suffix);
+        const schema = datasetSchema(opts.schemaPrefix, data, suffix);
         // Held while it exists: another run of the same data waits, and no sweep takes it for a leftover.
         await lockDataset(admin, schema, { wait: true, onWait: (m) => log(m), signal: opts.signal });
         scratch.add(schema);
         await dropOwnedSchema(admin, schema);
-        await createSchema(admin, schema, { ...opts.data, enums: 'smallint', generatorVersion: GENERATOR_VERSION });
+        await createSchema(admin, schema, { ...data, enums: 'smallint', generatorVersion: GENERATOR_VERSION });
         await setState(admin, schema, 'scratch');
         return schema;
       },
@@ -211,7 +232,7 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         return report;
       },
       log,
-    };
+    });
 
     log(`client floor: timing SELECT 1`);
     const floor = await measureClientFloor(admin, latency);
@@ -256,7 +277,17 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         return { machine: { cores: share.cores, busy: r(share.busy), iowait: r(share.iowait), steal: r(share.steal) } };
       };
       const chosen = opts.variants?.[s.name];
-      const base = { name: s.name, description: s.description, hypothesis: s.hypothesis, claim: s.claim, ...(chosen ? { chosenVariants: [...chosen] } : {}) };
+      const { data, sampled } = scenarioData(s, opts.data, opts.sample);
+      const ctx = contextFor(data, sampled);
+      if (sampled) log(`scenario ${s.name}: measured on a sample of ${scaleTag(data.scale)} messages (--sample), projected to ${scaleTag(ctx.projectRows)}`);
+      const base = {
+        name: s.name,
+        description: s.description,
+        hypothesis: s.hypothesis,
+        claim: s.claim,
+        ...(chosen ? { chosenVariants: [...chosen] } : {}),
+        ...(sampled ? { sampleRows: data.scale } : {}),
+      };
       opts.onStep?.({ type: 'scenario-start', name: s.name });
       try {
         const out = await untilAborted(s.run(chosen ? { ...ctx, variants: chosen } : ctx), opts.signal);

@@ -8,10 +8,12 @@ import type pg from 'pg';
 import { type RelationSize, findSize, tableSizes } from '../../bench/sizes.ts';
 import { quoteIdent, quoteLiteral } from '../../db/quote.ts';
 import { type EnumDomain, type EnumStyle, ENUM_STYLES, code, entries } from '../../generators/enums.ts';
+import { formatBytes } from '../../reports/format.ts';
 import type { QueryResult } from '../../reports/schema.ts';
 import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioVariant } from '../index.ts';
 import { inVariant, measureQuery } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
+import { rowsText } from '../time-index/findings.ts';
 
 const NAME = 'enum-storage';
 const TABLES = ['auto_tasks', 'message_history', 'user_sessions'] as const;
@@ -195,8 +197,18 @@ function mapNote(s: StyleMeasure, v: StyleMeasure): string {
   );
 }
 
+/** What the per-row figures stand for: from the context (ctx.data, ctx.projectRows, ctx.sampledFrom). */
+export interface EnumProjection {
+  /** Messages of the data sets measured. */
+  measuredRows: number;
+  /** Messages the savings are projected to (--project, or the run's scale for a --sample). */
+  projectRows: number;
+  /** The run's scale, when the data sets measured were a --sample of it. */
+  sampledFrom?: number;
+}
+
 /** The finding and notes, computed from the measures. */
-export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: string; notes: string[]; metrics: NamedMetrics<EnumStorageMetric> } {
+export function explainFindings(m: Map<EnumStyle, StyleMeasure>, projection: EnumProjection): { finding: string; notes: string[]; metrics: NamedMetrics<EnumStorageMetric> } {
   const s = m.get('smallint');
   const v = m.get('varchar');
   if (!s || !v) return { finding: 'SMALLINT and VARCHAR were not both measured', notes: [], metrics: {} };
@@ -209,10 +221,19 @@ export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: str
   const idxBytes = (x: StyleMeasure) => findSize(x.sizes, 'idx_tasks_status', 'index')?.bytes ?? 0;
   const idxPages = (x: StyleMeasure) => Math.round(idxBytes(x) / PAGE_BYTES);
   const indexTooSmall = Math.min(idxPages(s), idxPages(v)) < MIN_INDEX_PAGES;
+  // auto_tasks grows with the messages (generators/plan.ts): its rows at the projected size.
+  const measuredTasks = findSize(s.sizes, 'auto_tasks', 'table')?.rows ?? 0;
+  const tasks = projection.measuredRows > 0 ? Math.round((measuredTasks * projection.projectRows) / projection.measuredRows) : 0;
+  const { sampledFrom } = projection;
+  const sampled =
+    sampledFrom !== undefined
+      ? `; measured on ${rowsText(projection.measuredRows)} (a --sample of ${rowsText(sampledFrom)}), projected to ${rowsText(projection.projectRows)}: ${formatBytes(saved * tasks)} of auto_tasks heap saved`
+      : '';
   const finding =
     `SMALLINT saves ${f1(saved)} bytes/row (${f1(pct)} %) on auto_tasks' heap against VARCHAR ` +
     `(${f1(savedTotal)} with its indexes${indexTooSmall ? ', too few index pages at this scale to tell' : ''}); the design claims ${CLAIMED_BYTES} — ` +
-    `≈ ${gb(saved)} per billion rows, not ${CLAIMED_BYTES} GB.`;
+    `≈ ${gb(saved)} per billion rows, not ${CLAIMED_BYTES} GB${sampled}.`;
+  const at = `${rowsText(projection.projectRows)} messages (${tasks.toLocaleString('en-US')} auto_tasks rows)`;
   const perEntry = (x: StyleMeasure) => f1(idxBytes(x) / Math.max(1, x.openTasks));
   const indexNote = indexTooSmall
     ? `idx_tasks_status (status, priority) WHERE status < 5 holds ${s.openTasks.toLocaleString('en-US')} entries in ${idxPages(s)} pages with SMALLINT keys and ${idxPages(v)} with VARCHAR: ` +
@@ -237,10 +258,16 @@ export function explainFindings(m: Map<EnumStyle, StyleMeasure>): { finding: str
     `message_history (3 enum fields): SMALLINT saves ${f1(heap(v, 'message_history') - heap(s, 'message_history'))} B/row of heap; ` +
       `user_sessions (3 enum fields): ${f1(heap(v, 'user_sessions') - heap(s, 'user_sessions'))} B/row.`,
     indexTooSmall
-      ? `Extrapolated to 1 billion auto_tasks rows: heap ${gb(saved)} saved (linear in rows; page fill makes the real figure differ by a few percent). ` +
-        `The indexes are not extrapolated: at ${idxPages(s)} and ${idxPages(v)} pages, a difference of a page or two would be multiplied a millionfold.`
-      : `Extrapolated to 1 billion auto_tasks rows: heap ${gb(saved)} saved, ${gb(savedTotal)} with indexes (linear in rows; ` +
+      ? `Extrapolated to ${at}: heap ${formatBytes(saved * tasks)} saved (linear in rows; page fill makes the real figure differ by a few percent). ` +
+        `The indexes are not extrapolated: at ${idxPages(s)} and ${idxPages(v)} pages, a difference of a page or two would be multiplied many times over.`
+      : `Extrapolated to ${at}: heap ${formatBytes(saved * tasks)} saved, ${formatBytes(savedTotal * tasks)} with indexes (linear in rows; ` +
         `page fill and index depth make the real figure differ by a few percent).`,
+    ...(sampledFrom !== undefined
+      ? [
+          `Measured on a ${rowsText(projection.measuredRows)}-message sample (--sample) of the run's ${rowsText(sampledFrom)}: the sizes per row hold at any scale and are projected; ` +
+            `the query latencies are the sample's smaller tables', not those of ${rowsText(sampledFrom)} messages.`,
+        ]
+      : []),
     `ORDER BY priority on VARCHAR/TEXT sorts names alphabetically (critical < high < low …), so those variants sort by a CASE rank to return the same rows.`,
     loadTimingNote(m),
   ];
@@ -255,6 +282,7 @@ export const enumStorage: Scenario<EnumStorageMetric> = {
   variants: ENUM_STYLES,
   datasets: ENUM_STYLES,
   variantsSelectable: true,
+  perRow: true,
   metrics: METRICS,
   async run(ctx: ScenarioContext): Promise<ScenarioOutcome<EnumStorageMetric>> {
     const variants: Array<ScenarioVariant<EnumStorageMetric>> = [];
@@ -264,6 +292,6 @@ export const enumStorage: Scenario<EnumStorageMetric> = {
       variants.push(variant);
       measures.set(style, measure);
     }
-    return { ...explainFindings(measures), variants };
+    return { ...explainFindings(measures, { measuredRows: ctx.data.scale, projectRows: ctx.projectRows, sampledFrom: ctx.sampledFrom }), variants };
   },
 };

@@ -44,8 +44,10 @@ export function rowsText(n: number): string {
 export interface ProjectionInput {
   production: Production;
   range: { 'brin-probe'?: RangePrice; 'brin-multi-probe'?: RangePrice };
-  /** The run's scale: the data set the copy was taken from. */
+  /** Messages of the data set the copy was taken from. */
   measuredRows: number;
+  /** The run's scale, when that data set was a --sample of it. */
+  sampledFrom?: number;
 }
 
 /** Finding and notes from the variants' measures. */
@@ -71,10 +73,11 @@ export function describeFindings(
   const { production } = proj;
   const projected = (name: string) => measures.find((m) => m.variant.name === name)?.projected;
   const at = `${rowsText(production.rows)} messages in ${production.populated} monthly partitions`;
+  const measured = `measured on ${rowsText(proj.measuredRows)}${proj.sampledFrom !== undefined ? ` (a --sample of ${rowsText(proj.sampledFrom)})` : ''}`;
   const projection =
     projected('btree') !== undefined && projected('brin') !== undefined
-      ? `projected to ${at}, ${bytes(projected('brin')!)} vs ${bytes(projected('btree')!)} (${ratio(projected('btree'), projected('brin'), 'smaller', 'larger')}; measured on ${rowsText(proj.measuredRows)}, projected to ${rowsText(production.rows)})`
-      : `not projected to ${at}: too few heap pages at this scale to measure what a BRIN range costs (measured on ${rowsText(proj.measuredRows)})`;
+      ? `projected to ${at}, ${bytes(projected('brin')!)} vs ${bytes(projected('btree')!)} (${ratio(projected('btree'), projected('brin'), 'smaller', 'larger')}; ${measured}, projected to ${rowsText(production.rows)})`
+      : `not projected to ${at}: too few heap pages at this scale to measure what a BRIN range costs (${measured})`;
   const finding =
     `On the ${populated} partition${populated === 1 ? '' : 's'} holding the copied rows, BRIN on created_at is ${ratio(btreeHeld, brinHeld, 'smaller', 'larger')} than the B-tree (${bytes(brinHeld ?? 0)} vs ${bytes(btreeHeld ?? 0)}), ` +
     `${projection}, and builds ${ratio(metric('btree', 'buildSeconds'), metric('brin', 'buildSeconds'), 'faster', 'slower')}; a day's range takes ${ms(p50('brin', 'day'))} with BRIN ` +
@@ -134,13 +137,13 @@ function projectionNote(measures: VariantMeasure[], proj: ProjectionInput): stri
   const multi = proj.range['brin-multi-probe'];
   const p = proj.production;
   return (
-    `Projected to ${rowsText(p.rows)} messages (--project) in ${p.partitions} partitions, ${p.populated} holding rows: partitions × the empty floor + populated partitions × what one adds regardless of rows + rows × bytes per row — ${each}. ` +
+    `Projected to ${rowsText(p.rows)} messages (${proj.sampledFrom === p.rows ? "the run's --scale" : '--project'}) in ${p.partitions} partitions, ${p.populated} holding rows: partitions × the empty floor + populated partitions × what one adds regardless of rows + rows × bytes per row — ${each}. ` +
     `The B-tree's bytes per row are measured above its floor on the populated partitions. A BRIN grows by one summary per pages_per_range heap pages, which at this scale fits in its first summary page, ` +
     `so what a range costs is measured with probes of pages_per_range 1 on the same rows: ` +
     [range && `minmax ${price(range)}`, multi && `minmax-multi ${price(multi)}`].filter(Boolean).join(', ') +
-    (range && multi ? '' : `${range || multi ? '; ' : ''}too few heap pages at this scale for the ${range ? 'minmax-multi' : 'minmax'} probe to tell, so ${range ? 'brin-multi is' : multi ? 'brin and brin-16 are' : 'no BRIN is'} not projected (a larger --scale will)`) +
+    (range && multi ? '' : `${range || multi ? '; ' : ''}too few heap pages at this scale for the ${range ? 'minmax-multi' : 'minmax'} probe to tell, so ${range ? 'brin-multi is' : multi ? 'brin and brin-16 are' : 'no BRIN is'} not projected (a larger ${proj.sampledFrom !== undefined ? '--sample' : '--scale'} will)`) +
     `; a range's cost times the copy's heap pages per row over pages_per_range gives BRIN's bytes per row. ` +
-    `Measured on a ${rowsText(proj.measuredRows)}-message data set; the rest is projected, linear in rows (the B-tree's depth and the page fill of a real table make it differ by a few percent).`
+    `Measured on a ${rowsText(proj.measuredRows)}-message data set${proj.sampledFrom !== undefined ? ` (a --sample of the run's ${rowsText(proj.sampledFrom)})` : ''}; the rest is projected, linear in rows (the B-tree's depth and the page fill of a real table make it differ by a few percent).`
   );
 }
 

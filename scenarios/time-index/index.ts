@@ -263,6 +263,8 @@ export const timeIndex: Scenario<TimeIndexMetric> = {
   datasets: ['smallint'],
   // prepare(): the ordered and shuffled copies of the two months the ranges touch.
   scratch: { table: 'message_history', copies: 2, months: 2, style: 'smallint' },
+  // Index sizes per row, projected (projection.ts): `run --sample` measures them on fewer messages.
+  perRow: true,
   metrics: METRICS,
   async run(ctx: ScenarioContext): Promise<ScenarioOutcome<TimeIndexMetric>> {
     const ds = await inVariant({ scenario: NAME, variant: 'setup' }, 'load', () => ctx.dataset('smallint'));
@@ -296,7 +298,7 @@ export const timeIndex: Scenario<TimeIndexMetric> = {
       const partitions = layout.populated.partitions + layout.empty.partitions;
       const production: Production = { rows: ctx.projectRows, partitions, populated: Math.min(ctx.data.months, partitions) };
       const range = projectSizes(measures, probes, rows, production, await blockSize(client));
-      const { finding, notes } = describeFindings(measures, correlation, base.rows, { copied: rows, total: totalRows }, { production, range, measuredRows: ctx.data.scale });
+      const { finding, notes } = describeFindings(measures, correlation, base.rows, { copied: rows, total: totalRows }, { production, range, measuredRows: ctx.data.scale, sampledFrom: ctx.sampledFrom });
       return {
         finding,
         notes,

@@ -104,6 +104,46 @@ test('run --variants with an unknown arm is a usage error naming the known ones'
   assert.match(r.stderr, /unknown variant for enum-storage: bogus[\s\S]*Known variants: smallint, varchar, text, enum/);
 });
 
+test('run --sample --dry-run plans the per-row scenarios at the sample and the others at --scale, and says once which keep the full data set', async () => {
+  const prefix = uniqueSchema('plan_sample_dry');
+  const r = await runCli(['run', 'time-index', 'n-plus-one', '--scale', '40k', '--sample', '20k', '--schema-prefix', prefix, '--dry-run', '--database-url', await testUrl()], { env: cleanEnv({ PGSCALE_HOME: home }) });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`load +${prefix}_20k_1_smallint \\(smallint; for time-index\\)`));
+  assert.match(r.stderr, new RegExp(`load +${prefix}_40k_1_smallint \\(smallint; for n-plus-one\\)`));
+  assert.match(r.stderr, /per-row scenarios on a 20k sample \(--sample\)/);
+  assert.is(r.stderr.match(/--sample applies to per-row scenarios only: n-plus-one runs on the full data set \(40k messages\)/g)?.length, 1);
+  for (const scale of ['20k', '40k']) assert.not.ok(await exists(`${prefix}_${scale}_1_smallint`));
+});
+
+test('run enum-storage time-index --sample measures them on the sample, records it, and the findings say measured on 20k, projected to 40k', async () => {
+  const prefix = uniqueSchema('plan_sample');
+  const out = join(home, 'sample');
+  const r = await runCli(['run', 'enum-storage', 'time-index', '--scale', '40k', '--sample', '20k', '--query-ms', '10', '--schema-prefix', prefix, '--out', out, '--database-url', await testUrl()], {
+    env: cleanEnv({ PGSCALE_HOME: home }),
+  });
+  try {
+    assert.is(r.code, 0, r.stderr);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    assert.is(results.params.scale, 40_000, "the run's scale");
+    const [enums, time] = results.scenarios;
+    assert.equal([enums.name, enums.sampleRows, time.name, time.sampleRows], ['enum-storage', 20_000, 'time-index', 20_000]);
+    assert.match(enums.finding, /measured on 20k \(a --sample of 40k\), projected to 40k: [\d.]+ [KM]iB of auto_tasks heap saved/);
+    assert.match(time.finding, /measured on 20k \(a --sample of 40k\)/);
+    assert.is(time.metrics.projectedRows, 40_000, 'projected to --scale when --project is not given');
+    assert.ok(await exists(`${prefix}_20k_1_smallint`), 'the sample was loaded');
+    assert.not.ok(await exists(`${prefix}_40k_1_smallint`), 'the full data set was not');
+    assert.match(r.stderr, /scenario enum-storage: measured on a sample of 20k messages \(--sample\), projected to 40k/);
+  } finally {
+    for (const style of ['smallint', 'varchar', 'text', 'enum']) await dropSchema(`${prefix}_20k_1_${style}`);
+  }
+});
+
+test('run --sample larger than --scale is a usage error before any server starts', async () => {
+  const r = await runCli(['run', 'enum-storage', '--scale', '20k', '--sample', '40k', '--database-url', 'postgres://u@127.0.0.1:1/x']);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--sample 40k is larger than --scale 20k/);
+});
+
 test.after(() => rmSync(home, { recursive: true, force: true }));
 
 test.run();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { type Calibration, estimateFootprint, estimateSeconds, fitAt, recordFootprint, recordTiming } from '../../cli/calibration.ts';
 import { type Plan, checkFreeSpace, runDatasets } from '../../cli/plan.ts';
 import { RunEta } from '../../cli/progress.ts';
-import { chooseVariants } from '../../cli/run.ts';
+import { checkSample, chooseVariants } from '../../cli/run.ts';
 import { PgscaleError } from '../../core/errors.ts';
 import type { Footprint } from '../../db/footprint.ts';
 import { TABLE_NAMES } from '../../generators/index.ts';
@@ -57,6 +57,28 @@ test('runDatasets loads one data set per style the scenarios need, the chosen ar
   assert.equal(all.map((d) => d.schema), ['pgscale_300k_1_smallint', 'pgscale_300k_1_varchar', 'pgscale_300k_1_text', 'pgscale_300k_1_enum', 'pgscale_traffic_300k_1_smallint']);
   const two = runDatasets(selectScenarios(['enum-storage']), data, 'pgscale', { 'enum-storage': ['smallint', 'varchar'] });
   assert.equal(two.map((d) => d.style), ['smallint', 'varchar']);
+});
+
+test('runDatasets plans the per-row scenarios\' data sets at the --sample and the others\' at the run\'s scale', () => {
+  const data = { scale: 40_000, seed: 1, months: 12 };
+  const reqs = runDatasets(selectScenarios(['enum-storage', 'time-index', 'n-plus-one', 'capacity']), data, 'pgscale', {}, 20_000);
+  const by = new Map(reqs.map((d) => [d.schema, d]));
+  for (const style of ['smallint', 'varchar', 'text', 'enum']) assert.is(by.get(`pgscale_20k_1_${style}`)?.data?.scale, 20_000, style);
+  assert.equal(by.get('pgscale_20k_1_smallint')?.usedBy, ['enum-storage', 'time-index']);
+  assert.equal(by.get('pgscale_40k_1_smallint')?.usedBy, ['n-plus-one'], 'a latency scenario keeps the full data set');
+  assert.is(by.get('pgscale_40k_1_smallint')?.data, undefined, "the run's own data");
+  assert.ok(by.has('pgscale_traffic_40k_1_smallint'), 'capacity loads its data set at the full scale');
+  assert.equal(runDatasets(selectScenarios(['enum-storage']), data, 'pgscale', {}, 40_000).map((d) => d.schema)[0], 'pgscale_40k_1_smallint', 'a sample of the whole scale is no sample');
+});
+
+test('--sample larger than --scale is a usage error; the scenarios it does not shrink are named', () => {
+  assert.throws(
+    () => checkSample(selectScenarios(['enum-storage']), 20_000, 40_000),
+    (err: PgscaleError) => err.exitCode === 2 && /--sample 40k is larger than --scale 20k/.test(err.message) && /below 20k/.test(err.hint ?? ''),
+  );
+  assert.equal(checkSample(selectScenarios(['enum-storage', 'time-index', 'n-plus-one', 'capacity']), 40_000, 20_000), ['n-plus-one', 'capacity']);
+  assert.equal(checkSample(selectScenarios(['enum-storage', 'time-index']), 40_000, 40_000), []);
+  assert.equal(checkSample(selectScenarios(['n-plus-one']), 40_000, undefined), [], 'no --sample, nothing to say');
 });
 
 test('--variants keeps the named arms, leaves out scenarios with none of them, and names the known ones for an unknown arm', () => {
@@ -129,6 +151,28 @@ test('the gate refuses a run of other arms and leaves such runs out of the histo
   const cmp = compareResults(same, some, { history: [all, same] });
   assert.ok(cmp.trends && cmp.trends.length > 0);
   assert.is(cmp.trends[0].points.length, 2);
+});
+
+test('the gate refuses a run measured on a --sample against one on the full data set or another sample, and leaves it out of the history', () => {
+  const full = syntheticResults({ sampleSeed: 1, scenarios: ['enum-storage'], startedAt: '2026-01-01T00:00:00Z' });
+  const sampled = syntheticResults({ sampleSeed: 2, scenarios: ['enum-storage'], startedAt: '2026-01-03T00:00:00Z' });
+  sampled.scenarios[0].sampleRows = 20_000;
+  assert.match(checkComparable(full, sampled).problems.join('\n'), /enum-storage measured other data \(baseline full, current sample 20000\): compare runs made with the same --sample/);
+  const other = structuredClone(sampled);
+  other.scenarios[0].sampleRows = 10_000;
+  assert.match(checkComparable(other, sampled).problems.join('\n'), /baseline sample 10000, current sample 20000/);
+  const same = structuredClone(sampled);
+  same.startedAt = '2026-01-02T00:00:00Z';
+  assert.equal(checkComparable(same, sampled).problems, []);
+  const cmp = compareResults(same, sampled, { history: [full, same] });
+  assert.ok(cmp.trends && cmp.trends.length > 0);
+  assert.is(cmp.trends[0].points.length, 2, 'the full-data run is not in the trend');
+});
+
+test('the free-space refusal suggests --sample when the run has per-row scenarios and no sample', () => {
+  const plan = { ...planNeeding(200 * 2 ** 30, 50 * 2 ** 30), perRow: ['enum-storage'] };
+  assert.throws(() => checkFreeSpace(plan, { force: false, log: () => {} }), (err: PgscaleError) => /--sample N: enum-storage/.test(err.hint ?? ''));
+  assert.throws(() => checkFreeSpace({ ...plan, sample: 1_000_000 }, { force: false, log: () => {} }), (err: PgscaleError) => !/--sample/.test(err.hint ?? ''));
 });
 
 test.run();

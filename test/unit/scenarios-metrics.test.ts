@@ -7,6 +7,7 @@ import { type MetricDeclarations, SCENARIOS, type ScenarioVariant, recordedMetri
 import { DELAYS_MS, appliedDelayMetrics, nPlusOne } from '../../scenarios/n-plus-one/index.ts';
 import { describeFindings } from '../../scenarios/n-plus-one/findings.ts';
 import { enumStorage } from '../../scenarios/enum-storage/index.ts';
+import { formatBytes } from '../../reports/format.ts';
 
 const DECLARED = { buildSeconds: { kind: 'timing' }, correlation: { kind: 'info', gated: false } } satisfies MetricDeclarations;
 type Declared = keyof typeof DECLARED;
@@ -80,9 +81,22 @@ function styleMeasure(style: StyleMeasure['style'], heapBytes: number): StyleMea
 }
 
 test('enum-storage declares the scenario-wide metrics its findings emit', () => {
-  const found = explainFindings(new Map([['smallint', styleMeasure('smallint', 3_000_000)], ['varchar', styleMeasure('varchar', 3_400_000)]]));
+  const found = explainFindings(new Map([['smallint', styleMeasure('smallint', 3_000_000)], ['varchar', styleMeasure('varchar', 3_400_000)]]), { measuredRows: 300_000, projectRows: 1e9 });
   assert.ok(Object.keys(found.metrics).length >= 4, 'the savings and the claim');
   assert.not.throws(() => recordedMetrics(enumStorage, { variants: [], metrics: found.metrics }));
+});
+
+test('enum-storage on a --sample says what it measured on and projects the saving to the run\'s scale', () => {
+  const measures = new Map([['smallint', styleMeasure('smallint', 3_000_000)], ['varchar', styleMeasure('varchar', 3_400_000)]] as const);
+  const sampled = explainFindings(new Map(measures), { measuredRows: 20_000, projectRows: 40_000, sampledFrom: 40_000 });
+  // auto_tasks' 15,000 rows on 20k messages are 30,000 on 40k.
+  const saved = (3_400_000 - 3_000_000) / 15_000;
+  assert.match(sampled.finding, `measured on 20k (a --sample of 40k), projected to 40k: ${formatBytes(saved * 30_000)} of auto_tasks heap saved`);
+  assert.match(sampled.notes.join('\n'), `Extrapolated to 40k messages (30,000 auto_tasks rows): heap ${formatBytes(saved * 30_000)} saved`);
+  assert.match(sampled.notes.join('\n'), 'the query latencies are the sample');
+  const full = explainFindings(new Map(measures), { measuredRows: 20_000, projectRows: 1e9 });
+  assert.not.match(full.finding, '--sample');
+  assert.match(full.notes.join('\n'), 'Extrapolated to 1b messages (750,000,000 auto_tasks rows)');
 });
 
 test('n-plus-one declares its ratios and an applied delay for every delayed connection', () => {
