@@ -58,6 +58,7 @@ export const POOL_SIZE = 4096;
 const EMOJI = ['👍', '😀', '🎉', '🙏', '🚀', '❤️', '🤖', '📅', '✅', '🔥', '😅', '👀', '🇯🇵', '👩‍💻', '🧾'];
 // Locales whose Faker lorem is in their own script (zh_CN's and el's fall back to Latin lorem).
 const FOREIGN: Faker[] = [fakerJA, fakerRU, fakerAR, fakerKO, fakerHE];
+const FOREIGN_WORDS: ReadonlyArray<readonly string[]> = FOREIGN.map((f) => f.definitions.lorem!.word!);
 const NAME_LOCALES: Faker[] = [fakerEN, fakerEN, fakerEN, fakerDE, fakerFR, fakerES, fakerPT_BR, fakerJA, fakerRU, fakerAR, fakerZH_CN, fakerKO];
 const LOCALE_CODES = ['en-US', 'en-GB', 'de-DE', 'fr-FR', 'es-ES', 'pt-BR', 'ja-JP', 'ru-RU', 'ar-SA', 'zh-CN', 'ko-KR', 'he-IL'];
 
@@ -72,10 +73,17 @@ interface Writers {
   rng: Rng;
 }
 
+/** Sentences of one locale's lorem words until at least `chars` long (words drawn with the seeded stream: a Faker call per sentence made the pools twice as slow to build). */
 function foreignText(w: Writers, chars: number): string {
-  const foreign = FOREIGN[w.rng.int(FOREIGN.length)];
-  let s = foreign.lorem.sentence();
-  while (s.length < chars) s += ` ${foreign.lorem.sentence()}`;
+  const { rng } = w;
+  const words = FOREIGN_WORDS[rng.int(FOREIGN_WORDS.length)];
+  let s = '';
+  while (s.length < chars) {
+    const n = 3 + rng.int(8);
+    let sentence = words[rng.int(words.length)];
+    for (let i = 1; i < n; i++) sentence += ` ${words[rng.int(words.length)]}`;
+    s += `${s ? ' ' : ''}${sentence}.`;
+  }
   return s;
 }
 
