@@ -103,8 +103,8 @@ function messageTables(kernel: ArenaLayout, pools: Pools, enumBytes: Record<Enum
   words[T.userTypeCodes] = kernel.putArray(Int32Array.from(DIST.userMessageType.codes));
   words[T.assistantTypeCdf] = kernel.putArray(DIST.assistantMessageType.cdf);
   words[T.assistantTypeCodes] = kernel.putArray(Int32Array.from(DIST.assistantMessageType.codes));
-  const byPool = { user: pools.userMessages, assistant: pools.assistantMessages, tool: pools.toolMessages, system: pools.systemMessages } as const;
-  for (const name of ['user', 'assistant', 'tool', 'system'] as const) {
+  const byPool = { user: pools.userMessages, assistant: pools.assistantMessages, tool: pools.toolMessages, system: pools.systemMessages, summary: pools.summaryMessages } as const;
+  for (const name of ['user', 'assistant', 'tool', 'system', 'summary'] as const) {
     const pool = byPool[name];
     const at = T.pools + POOLS[name] * POOL_WORDS;
     const bytes = kernel.put(pool.map((e) => e.bytes));
@@ -292,6 +292,11 @@ export const EVENT_TYPES = [
   'feedback_given',
   'error',
 ] as const;
+
+/** The system prompt of bot b (1-based id), an index into pools.systemMessages: shared by bots and messages, so a bot's sessions repeat its prompt. */
+export function systemPromptOfBot(ctx: GenContext, bot: number): number {
+  return Math.floor(hash01(ctx.params.seed, KEY.botPrompt, bot) * ctx.pools.systemMessages.length);
+}
 
 /** The LLM provider of bot b (1-based id): a pure function, shared by bots and messages. */
 export function providerOfBot(ctx: GenContext, bot: number): number {

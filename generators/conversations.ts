@@ -7,7 +7,7 @@
  */
 import { CopyWriter, FLUSH_BYTES, releaseOutput } from './copytext.ts';
 import { LOOP_DOUBLE, LOOP_WORD, PREFIX_BYTES } from './kernel-layout.ts';
-import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idKey, providerOfBot, userOfSession, writeId, writeUserRef } from './context.ts';
+import { DIST, type GenContext, KEY, MAX_MESSAGES_PER_SESSION, idKey, providerOfBot, systemPromptOfBot, userOfSession, writeId, writeUserRef } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { LogNormal } from './distributions.ts';
 import { Rng } from './rng.ts';
@@ -106,7 +106,7 @@ export function* conversations(ctx: GenContext, c: Chunk, tables: ReadonlySet<Ta
             mixed: messageKey,
             key: KEY.message,
             count: n,
-            hasSystem: hasSystem ? 1 : 0,
+            system: hasSystem ? 1 + systemPromptOfBot(ctx, bot) : 0,
             write: wantMessages ? 1 : 0,
             provider: providerAt,
             providerLen,

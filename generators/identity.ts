@@ -28,6 +28,8 @@ export const KEY = {
   tenants: 0x74656e74,
   userAttrs: 0x75617474,
   botProvider: 0x626f7470,
+  prose: 0x70726f73,
+  botPrompt: 0x626f7473,
 } as const;
 
 /** Zipf exponents: how concentrated activity is on the busiest users and tenants. */

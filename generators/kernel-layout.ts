@@ -20,13 +20,13 @@ export const TEXT_TABLE = { at: 0, len: 1 } as const;
 /** A message pool in the message tables: word indexes. */
 export const POOL = { count: 0, at: 1, len: 2, tokens: 3 } as const;
 /** The message pools, by index (POOL_WORDS words each). */
-export const POOLS = { user: 0, assistant: 1, tool: 2, system: 3 } as const;
+export const POOLS = { user: 0, assistant: 1, tool: 2, system: 3, summary: 4 } as const;
 /** Words of one message pool. */
 export const POOL_WORDS = 4;
 /** The message loop's tables: word index of each entry. */
-export const MESSAGE_TABLES = { userThink: 0, assistantLatency: 1, userTypeCdf: 2, userTypeCodes: 3, assistantTypeCdf: 4, assistantTypeCodes: 5, pools: 6, userSegments: 22, assistantSegments: 24, roles: 26, messageTypes: 28 } as const;
+export const MESSAGE_TABLES = { userThink: 0, assistantLatency: 1, userTypeCdf: 2, userTypeCodes: 3, assistantTypeCdf: 4, assistantTypeCodes: 5, pools: 6, userSegments: 26, assistantSegments: 28, roles: 30, messageTypes: 32 } as const;
 /** Words of the message tables. */
-export const MESSAGE_TABLE_WORDS = 30;
+export const MESSAGE_TABLE_WORDS = 34;
 /** A user-cache slot's header: word indexes from the slot's start. */
 export const CACHE_SLOT = { key: 0, value: 1, length: 2 } as const;
 /** Bytes of a user-cache slot's header (where its value starts). */
@@ -54,7 +54,7 @@ export const EXPORT_PARAMS = {
   session: ['out', 'prefix', 'prefixLen', 'bot', 'channel', 'channelLen', 'intent', 'intentLen', 'memoryType', 'memoryTypeLen', 'title', 'titleLen', 'messages', 'start', 'end'],
   event: ['out', 'id', 'cache', 'cacheMask', 'cacheStride', 'user', 'session', 'hi', 'lo', 'mixed', 'key', 'type', 'typeLen', 'channel', 'channelLen', 'props', 'propsLen', 't'],
   taskTail: ['out', 'session', 'hi', 'lo', 'mixed', 'key', 'title', 'titleLen', 'status', 'statusLen', 'priority', 'priorityLen', 'mode', 'modeLen', 'risk', 'riskLen', 'intent', 'intentLen', 'progress', 'created', 'updated', 'completed'],
-  messages: ['out', 'full', 'state', 'tables', 'prefix', 'prefixLen', 'chunk', 'mixed', 'key', 'count', 'hasSystem', 'write', 'provider', 'providerLen', 'lastMs'],
+  messages: ['out', 'full', 'state', 'tables', 'prefix', 'prefixLen', 'chunk', 'mixed', 'key', 'count', 'system', 'write', 'provider', 'providerLen', 'lastMs'],
 } as const;
 
 /** the id of row (hi, lo) as a UUID: row-kernel.ts `id`. */
@@ -245,8 +245,8 @@ export interface MessagesCall {
   key: number;
   /** the session's message count. */
   count: number;
-  /** 1: the first message is a system prompt. */
-  hasSystem: number;
+  /** 0: no system prompt; else the first message is one: 1 + its system pool entry (the bot's prompt). */
+  system: number;
   /** 1: write rows, 0: only draw (user_sessions alone). */
   write: number;
   /** llm_provider of the session's bot: address. */
@@ -266,7 +266,7 @@ export interface KernelExports {
   session(out: number, prefix: number, prefixLen: number, bot: number, channel: number, channelLen: number, intent: number, intentLen: number, memoryType: number, memoryTypeLen: number, title: number, titleLen: number, messages: number, start: number, end: number): number;
   event(out: number, id: number, cache: number, cacheMask: number, cacheStride: number, user: number, session: number, hi: number, lo: number, mixed: number, key: number, type: number, typeLen: number, channel: number, channelLen: number, props: number, propsLen: number, t: number): number;
   taskTail(out: number, session: number, hi: number, lo: number, mixed: number, key: number, title: number, titleLen: number, status: number, statusLen: number, priority: number, priorityLen: number, mode: number, modeLen: number, risk: number, riskLen: number, intent: number, intentLen: number, progress: number, created: number, updated: number, completed: number): number;
-  messages(out: number, full: number, state: number, tables: number, prefix: number, prefixLen: number, chunk: number, mixed: number, key: number, count: number, hasSystem: number, write: number, provider: number, providerLen: number, lastMs: number): number;
+  messages(out: number, full: number, state: number, tables: number, prefix: number, prefixLen: number, chunk: number, mixed: number, key: number, count: number, system: number, write: number, provider: number, providerLen: number, lastMs: number): number;
 }
 
 /** The exports called by name; each returns the address after what it wrote (event: 0 when it wrote nothing). */
@@ -300,6 +300,6 @@ export class KernelCalls {
 
   /** a session's message rows from the loop state's `next` until done or the output passes `full`. */
   messages(a: MessagesCall): number {
-    return this.x.messages(a.out, a.full, a.state, a.tables, a.prefix, a.prefixLen, a.chunk, a.mixed, a.key, a.count, a.hasSystem, a.write, a.provider, a.providerLen, a.lastMs);
+    return this.x.messages(a.out, a.full, a.state, a.tables, a.prefix, a.prefixLen, a.chunk, a.mixed, a.key, a.count, a.system, a.write, a.provider, a.providerLen, a.lastMs);
   }
 }

@@ -55,8 +55,8 @@ export const TEXT_TABLE = ['at', 'len'];
 /** A message pool (pools.ts) in the message tables: its entry count, then addresses of int32 arrays. */
 export const POOL = ['count', 'at', 'len', 'tokens'];
 
-/** The message pools in the message tables, in this order (the role that draws from each). */
-export const POOLS = ['user', 'assistant', 'tool', 'system'];
+/** The message pools in the message tables, in this order (the role that draws from each; episodic and compact turns draw summaries). */
+export const POOLS = ['user', 'assistant', 'tool', 'system', 'summary'];
 
 /**
  * The message loop's tables (context.ts builds them in the arena), one after another as
@@ -228,7 +228,7 @@ export const EXPORTS = {
       ['mixed', 'u32', 'idKey of the messages'],
       ['key', 'u32', 'KEY.message'],
       ['count', 'u32', "the session's message count"],
-      ['hasSystem', 'u32', '1: the first message is a system prompt'],
+      ['system', 'u32', "0: no system prompt; else the first message is one: 1 + its system pool entry (the bot's prompt)"],
       ['write', 'u32', '1: write rows, 0: only draw (user_sessions alone)'],
       ['provider', 'u32', "llm_provider of the session's bot: address"],
       ['providerLen', 'u32', 'llm_provider: length'],

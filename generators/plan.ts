@@ -7,7 +7,7 @@ import { apportion } from './distributions.ts';
 import { monthWeight } from './calendar.ts';
 
 /** Bump when generated content changes: a loaded data set is reused only on a match. */
-export const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 5;
 
 export interface DataParams {
   /** Number of message_history rows. */

@@ -1,7 +1,7 @@
 /** tenants and their bots: a few thousand rows at most, one chunk. */
 import { SPAN_START_MS } from './calendar.ts';
 import { CopyWriter } from './copytext.ts';
-import { type GenContext, KEY, providerOfBot } from './context.ts';
+import { type GenContext, KEY, providerOfBot, systemPromptOfBot } from './context.ts';
 import type { Chunk } from './plan.ts';
 import { Rng } from './rng.ts';
 import { GeneratedPiece } from './piece.ts';
@@ -62,7 +62,7 @@ export function* tenants(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableNam
     const models = MODELS[provider];
     const model = models[rng.int(models.length)];
     const active = (b - 1) % per === 0 || rng.chance(0.7);
-    const prompt = rng.chance(0.2) ? -1 : rng.int(pools.prompts.length);
+    const prompt = rng.chance(0.2) ? -1 : systemPromptOfBot(ctx, b);
     const at = created[tenant - 1] + rng.next() * 200 * DAY;
     if (!tables.has('bots')) continue;
     w.int(b);
@@ -76,7 +76,7 @@ export function* tenants(ctx: GenContext, c: Chunk, tables: ReadonlySet<TableNam
     w.text(model);
     w.tab();
     if (prompt < 0) w.nil();
-    else w.raw(pools.prompts[prompt].bytes);
+    else w.raw(pools.systemMessages[prompt].bytes);
     w.tab();
     w.bool(active);
     w.tab();

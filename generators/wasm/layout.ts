@@ -46,6 +46,7 @@ export const POOL_OF_USER: u32 = 0;
 export const POOL_OF_ASSISTANT: u32 = 1;
 export const POOL_OF_TOOL: u32 = 2;
 export const POOL_OF_SYSTEM: u32 = 3;
+export const POOL_OF_SUMMARY: u32 = 4;
 
 // The message tables, at `tables`.
 /** address of USER_THINK.q: f64[LOGNORMAL.cells + 1] */
@@ -63,13 +64,13 @@ export const MT_ASSISTANT_TYPE_CODES: u32 = 20;
 /** the message pools, POOLS order, POOL each */
 export const MT_POOLS: u32 = 24;
 /** per user pool entry, `role\ttype\tcontent\ttokens\t` of a text message */
-export const MT_USER_SEGMENTS: u32 = 88;
+export const MT_USER_SEGMENTS: u32 = 104;
 /** the same per assistant pool entry */
-export const MT_ASSISTANT_SEGMENTS: u32 = 96;
+export const MT_ASSISTANT_SEGMENTS: u32 = 112;
 /** message_role values by code */
-export const MT_ROLES: u32 = 104;
+export const MT_ROLES: u32 = 120;
 /** message_type values by code */
-export const MT_MESSAGE_TYPES: u32 = 112;
+export const MT_MESSAGE_TYPES: u32 = 128;
 
 // A user-cache slot: header words, then the value's bytes.
 export const CACHE_KEY: u32 = 0;

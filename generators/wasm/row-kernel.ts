@@ -49,6 +49,7 @@ import {
   POOL_COUNT,
   POOL_LEN,
   POOL_OF_ASSISTANT,
+  POOL_OF_SUMMARY,
   POOL_OF_SYSTEM,
   POOL_OF_TOOL,
   POOL_OF_USER,
@@ -380,13 +381,13 @@ declare function lognormalTail(which: u32, u: f64): f64;
  * (the row that passes it is written, as CopyWriter.full is checked after each row):
  * returns the address after the last row written; the state says how far it got. Roles
  * follow each other as a chat does (kernel-spec.mjs CONVERSATION: a user turn, sometimes
- * a tool call, then the assistant; system prompts first, rare episodic and compaction
+ * a tool call, then the assistant; the bot's system prompt first, rare episodic and compaction
  * turns), each turn later than the last by a log-normal gap. Roles and gaps come from the
  * session stream, content from the content stream, so with `write` 0 (user_sessions
  * alone: nothing written, content not drawn) the session stream ends exactly where a
  * full load leaves it.
  */
-export function messages(out: u32, full: u32, state: u32, tables: u32, prefix: u32, prefixLen: u32, chunk: u32, mixed: u32, key: u32, count: u32, hasSystem: u32, write: u32, provider: u32, providerLen: u32, lastMs: f64): u32 {
+export function messages(out: u32, full: u32, state: u32, tables: u32, prefix: u32, prefixLen: u32, chunk: u32, mixed: u32, key: u32, count: u32, system: u32, write: u32, provider: u32, providerLen: u32, lastMs: f64): u32 {
   const rng = state + LOOP_RNG;
   const crng = state + LOOP_CRNG;
   let p = out;
@@ -396,7 +397,7 @@ export function messages(out: u32, full: u32, state: u32, tables: u32, prefix: u
   let t = load<f64>(state + LOOP_CLOCK);
   while (j < count) {
     let role: u32;
-    if (j == 0 && hasSystem) role = ROLE_SYSTEM;
+    if (j == 0 && system) role = ROLE_SYSTEM;
     else if (prevRole == ROLE_USER && next(rng) < TOOL_TURN_SHARE) role = ROLE_TOOL;
     else if (prevRole == ROLE_USER || prevRole == ROLE_TOOL) role = ROLE_ASSISTANT;
     else {
@@ -411,8 +412,9 @@ export function messages(out: u32, full: u32, state: u32, tables: u32, prefix: u
     prevRole = role;
     if (t > lastMs) t = lastMs;
     if (write) {
-      const pool = tables + MT_POOLS + POOL_BYTES * (role == ROLE_USER ? POOL_OF_USER : role == ROLE_ASSISTANT || role == ROLE_EPISODIC || role == ROLE_COMPACT ? POOL_OF_ASSISTANT : role == ROLE_TOOL ? POOL_OF_TOOL : POOL_OF_SYSTEM);
-      const entry = <u32>Math.floor(next(crng) * <f64>load<u32>(pool + POOL_COUNT));
+      const pool = tables + MT_POOLS + POOL_BYTES * (role == ROLE_USER ? POOL_OF_USER : role == ROLE_ASSISTANT ? POOL_OF_ASSISTANT : role == ROLE_EPISODIC || role == ROLE_COMPACT ? POOL_OF_SUMMARY : role == ROLE_TOOL ? POOL_OF_TOOL : POOL_OF_SYSTEM);
+      // A system prompt is the bot's own (the same in every session of the bot): not drawn.
+      const entry = role == ROLE_SYSTEM ? system - 1 : <u32>Math.floor(next(crng) * <f64>load<u32>(pool + POOL_COUNT));
       const mtype = role == ROLE_USER ? pick(word(tables, MT_USER_TYPE_CDF), word(tables, MT_USER_TYPE_CODES), next(crng)) : pick(word(tables, MT_ASSISTANT_TYPE_CDF), word(tables, MT_ASSISTANT_TYPE_CODES), next(crng));
       const withProvider = role == ROLE_ASSISTANT || role == ROLE_TOOL;
       const read: u32 = role == ROLE_ASSISTANT && next(crng) < UNREAD_SHARE ? 0 : 1;

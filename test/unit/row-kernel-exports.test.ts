@@ -168,7 +168,7 @@ for (const style of ['smallint', 'varchar'] as const) {
       assistantLatency: ASSISTANT_LATENCY,
       userType: DIST.userMessageType,
       assistantType: DIST.assistantMessageType,
-      pools: { user: ctx.pools.userMessages, assistant: ctx.pools.assistantMessages, tool: ctx.pools.toolMessages, system: ctx.pools.systemMessages },
+      pools: { user: ctx.pools.userMessages, assistant: ctx.pools.assistantMessages, tool: ctx.pools.toolMessages, system: ctx.pools.systemMessages, summary: ctx.pools.summaryMessages },
       roles: dense('message_role'),
       messageTypes: dense('message_type'),
     };
@@ -192,7 +192,7 @@ for (const style of ['smallint', 'varchar'] as const) {
             clock: fc.double({ min: 0, max: Date.parse('2100-01-01T00:00:00Z'), noNaN: true }),
             lastAfter: fc.double({ min: -3_600_000, max: 400 * 86_400_000, noNaN: true }),
             chunk: U32,
-            hasSystem: fc.boolean(),
+            system: fc.option(fc.nat({ max: ctx.pools.systemMessages.length - 1 })),
             write: fc.boolean(),
             provider: fc.option(fc.nat({ max: providers.at.length - 1 })),
             full: fc.integer({ min: 1, max: FLUSH_BYTES }),
@@ -223,7 +223,7 @@ for (const style of ['smallint', 'varchar'] as const) {
               mixed,
               key: KEY.message,
               count: r.count,
-              hasSystem: r.hasSystem ? 1 : 0,
+              system: r.system === null ? 0 : r.system + 1,
               write: r.write ? 1 : 0,
               provider: r.provider === null ? 0 : providers.at[r.provider],
               providerLen: r.provider === null ? 0 : providers.len[r.provider],
@@ -238,7 +238,7 @@ for (const style of ['smallint', 'varchar'] as const) {
             const st: ref.LoopState = { rng: stream(r.rng), crng: stream(r.crng), next, prevRole, seq: r.seq, clock: r.clock };
             w.pos = 0;
             const provider = r.provider === null ? undefined : ctx.kernel.view(providers.at[r.provider], providers.len[r.provider]);
-            ref.messages(w, model, { prefix, chunk: r.chunk, mixed, key: KEY.message, count: r.count, hasSystem: r.hasSystem, write: r.write, provider, lastMs }, st, r.full);
+            ref.messages(w, model, { prefix, chunk: r.chunk, mixed, key: KEY.message, count: r.count, system: r.system === null ? 0 : r.system + 1, write: r.write, provider, lastMs }, st, r.full);
             const row = { ...r, next, prevRole, lastMs };
             sameRows('messages', row, slot.subarray(0, end - slot.byteOffset), w.buf.subarray(0, w.pos));
             const state = (s: Rng) => {

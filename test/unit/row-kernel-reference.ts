@@ -103,7 +103,7 @@ export interface MessageModel {
   assistantLatency: LogNormal;
   userType: Categorical;
   assistantType: Categorical;
-  pools: { user: Entry[]; assistant: Entry[]; tool: Entry[]; system: Entry[] };
+  pools: { user: Entry[]; assistant: Entry[]; tool: Entry[]; system: Entry[]; summary: Entry[] };
   /** Encoded message_role and message_type values, by code. */
   roles: Buffer[];
   messageTypes: Buffer[];
@@ -131,7 +131,8 @@ export interface MessagesArgs {
   mixed: number;
   key: number;
   count: number;
-  hasSystem: boolean;
+  /** 0: no system prompt, else 1 + its system pool entry. */
+  system: number;
   write: boolean;
   /** llm_provider, or undefined for NULL. */
   provider: Buffer | undefined;
@@ -149,7 +150,7 @@ export function messages(w: CopyWriter, m: MessageModel, a: MessagesArgs, st: Lo
   while (st.next < a.count) {
     const prev = st.prevRole;
     let role: number;
-    if (st.next === 0 && a.hasSystem) role = ROLE.system;
+    if (st.next === 0 && a.system) role = ROLE.system;
     else if (prev === ROLE.user && st.rng.next() < C.toolTurnShare) role = ROLE.tool;
     else if (prev === ROLE.user || prev === ROLE.tool) role = ROLE.assistant;
     else {
@@ -164,8 +165,8 @@ export function messages(w: CopyWriter, m: MessageModel, a: MessagesArgs, st: Lo
     st.prevRole = role;
     if (st.clock > a.lastMs) st.clock = a.lastMs;
     if (a.write) {
-      const pool = role === ROLE.user ? m.pools.user : role === ROLE.assistant || role === ROLE.episodic || role === ROLE.compact ? m.pools.assistant : role === ROLE.tool ? m.pools.tool : m.pools.system;
-      const entry = pool[Math.floor(st.crng.next() * pool.length)];
+      const pool = role === ROLE.user ? m.pools.user : role === ROLE.assistant ? m.pools.assistant : role === ROLE.episodic || role === ROLE.compact ? m.pools.summary : role === ROLE.tool ? m.pools.tool : m.pools.system;
+      const entry = role === ROLE.system ? pool[a.system - 1] : pool[Math.floor(st.crng.next() * pool.length)];
       const type = (role === ROLE.user ? m.userType : m.assistantType).pick(st.crng.next());
       const read = !(role === ROLE.assistant && st.crng.next() < C.unreadShare);
       w.raw(a.prefix);
