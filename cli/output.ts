@@ -48,6 +48,9 @@ export function printError(err: unknown, debug: boolean): void {
 
 /** Write a file whole or not at all: a temporary file renamed over the old one. */
 export function writeFileAtomic(path: string, text: string): void {
-  writeFileSync(`${path}.tmp`, text);
-  renameSync(`${path}.tmp`, path);
+  // A temporary name of this process's own: two processes writing the same file (two
+  // commands planning at once both save the calibration) must not rename each other's.
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }
