@@ -10,6 +10,9 @@
 import type pg from 'pg';
 import type { Target } from '../../db/target.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
+import { type Refusal, refusal } from '../partitioning/retention.ts';
+
+export type { Refusal };
 
 const sql = namedStatements(readSql(import.meta.url, 'queries.sql'));
 
@@ -121,11 +124,6 @@ export async function observe(target: Target, monitor: pg.Client, opts: { table:
 }
 
 /** A refused statement: what the server said. */
-export interface Refusal {
-  sqlstate?: string;
-  message: string;
-}
-
 /** What PostgreSQL does with the other forms of CLUSTER on a partitioned table, tried after it was clustered. */
 export interface ClusterForms {
   /** `CLUSTER table` without USING: refused when no index is marked clustered. */
@@ -139,17 +137,6 @@ export interface ClusterForms {
   partitions: number;
 }
 
-/** The statement's refusal, or undefined when it ran; anything but a server error is rethrown. */
-async function refusal(fn: () => Promise<unknown>): Promise<Refusal | undefined> {
-  try {
-    await fn();
-    return undefined;
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    if (typeof e.code !== 'string') throw err;
-    return { sqlstate: e.code, message: e.message ?? String(err) };
-  }
-}
 
 /**
  * Try the forms of CLUSTER a schedule might use on the partitioned `table` (already

@@ -85,7 +85,7 @@ async function rowsOf(client: pg.Client, schema: string, partition: string): Pro
 }
 
 /** The statement's refusal, or undefined when it ran; anything but a server error is rethrown. */
-async function refusal(fn: () => Promise<unknown>): Promise<Refusal | undefined> {
+export async function refusal(fn: () => Promise<unknown>): Promise<Refusal | undefined> {
   try {
     await fn();
     return undefined;
