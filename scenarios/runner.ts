@@ -162,6 +162,10 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
   const datasets = new Map<string, Promise<Dataset>>();
   // Scratch schemas this run made and has not dropped: dropped on every way out.
   const scratch = new Set<string>();
+  // Scratch schemas being made right now: an interrupt abandons the scenario mid-await, so
+  // the clean-up waits for these before dropping, or a schema created after the drop stays.
+  const making = new Set<Promise<unknown>>();
+  let closing = false;
   let sweptLeftovers = false;
   const admin = await target.connect();
   // A server that goes away mid-run surfaces on the next query; never as an unhandled event.
@@ -176,6 +180,20 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         throw new PgscaleError('USAGE', `cannot resume: ${problems.join('; ')}`, { hint: 'Resume with the same build, data parameters and server, or start a new run with another --out.' });
       }
     }
+    const makeScratch = async (data: DataParams, suffix: string): Promise<string> => {
+      if (!sweptLeftovers) {
+        sweptLeftovers = true;
+        for (const s of await dropLeftoverScratch(admin)) log(`dropped scratch schema ${s}, left by an interrupted run`);
+      }
+      const schema = datasetSchema(opts.schemaPrefix, data, suffix);
+      // Held while it exists: another run of the same data waits, and no sweep takes it for a leftover.
+      await lockDataset(admin, schema, { wait: true, onWait: (m) => log(m), signal: opts.signal });
+      scratch.add(schema);
+      await dropOwnedSchema(admin, schema);
+      await createSchema(admin, schema, { ...data, enums: 'smallint', generatorVersion: GENERATOR_VERSION });
+      await setState(admin, schema, 'scratch');
+      return schema;
+    };
     // One context per data scale: the run's, and the sample's for `perRow` scenarios (run --sample).
     const contextFor = (data: DataParams, sampled: boolean): ScenarioContext => ({
       target,
@@ -205,19 +223,13 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
         return ds;
       },
       traffic: { stepSeconds: opts.traffic?.stepSeconds ?? 5, warmupSeconds: opts.traffic?.warmupSeconds ?? 2, poolerUrl: opts.traffic?.poolerUrl },
-      async scratchSchema(suffix) {
-        if (!sweptLeftovers) {
-          sweptLeftovers = true;
-          for (const s of await dropLeftoverScratch(admin)) log(`dropped scratch schema ${s}, left by an interrupted run`);
-        }
-        const schema = datasetSchema(opts.schemaPrefix, data, suffix);
-        // Held while it exists: another run of the same data waits, and no sweep takes it for a leftover.
-        await lockDataset(admin, schema, { wait: true, onWait: (m) => log(m), signal: opts.signal });
-        scratch.add(schema);
-        await dropOwnedSchema(admin, schema);
-        await createSchema(admin, schema, { ...data, enums: 'smallint', generatorVersion: GENERATOR_VERSION });
-        await setState(admin, schema, 'scratch');
-        return schema;
+      scratchSchema(suffix) {
+        // An abandoned scenario runs on after an interrupt: it gets no new scratch schema.
+        if (closing || opts.signal?.aborted) return Promise.reject(new Interrupted());
+        const made = makeScratch(data, suffix);
+        making.add(made);
+        void made.catch(() => undefined).finally(() => making.delete(made));
+        return made;
       },
       async dropScratch(schema) {
         await dropOwnedSchema(admin, schema);
@@ -313,6 +325,8 @@ export async function runScenarios(target: Target, options: RunOptions): Promise
     return document(interrupted || !!opts.signal?.aborted);
   } finally {
     lag.disable();
+    closing = true;
+    await Promise.allSettled([...making]);
     // Scratch schemas left by a scenario cut short: dropped now (a scenario still running
     // holds locks on them, so the drop waits at most a few seconds; what stays is swept
     // by the next run or `pgscale drop --scratch`).

@@ -39,10 +39,10 @@ async function schemas(): Promise<Array<{ name: string; state: string }>> {
   }
 }
 
-/** Resolves once one of this test's scratch schemas exists (time-index is at work). */
-async function scratchAppears(): Promise<void> {
+/** Resolves once a scratch schema not in `before` exists (this run's time-index is at work). */
+async function scratchAppears(before: Set<string>): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if ((await schemas()).some((s) => s.state === 'scratch')) return;
+    if ((await schemas()).some((s) => s.state === 'scratch' && !before.has(s.name))) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('no scratch schema appeared in 60 s');
@@ -51,8 +51,9 @@ async function scratchAppears(): Promise<void> {
 /** Start a run into DIR/name, send `signal` once time-index is at work in its scratch schemas. */
 async function interruptInTimeIndex(name: string, signal: NodeJS.Signals) {
   const out = join(dir, name);
+  const before = new Set((await schemas()).map((s) => s.name));
   const run = startCli(args(out), { env: await env() });
-  await scratchAppears();
+  await scratchAppears(before);
   run.child.kill(signal);
   return { out, result: await run.done };
 }
