@@ -54,6 +54,8 @@ function childArgs(flags: PairedOptions['flags'], scenario: string, out: string,
   const args = ['run', scenario, '--scale', String(flags.scale), '--seed', String(flags.seed), '--months', String(flags.months), '--jobs', String(flags.jobs)];
   args.push('--schema-prefix', schemaPrefix, '--query-ms', String(flags.queryMs), '--out', out, '--quiet');
   if (flags.poolerUrl) args.push('--pooler-url', flags.poolerUrl);
+  // Projections must match between the arms, or their projected sizes differ by design.
+  if (flags.project !== undefined) args.push('--project', String(flags.project));
   // The embedded server is shared through its data folder; any other server is reached
   // at its URL (childEnv), so a container is not started again.
   if (flags.dataDir) args.push('--data-dir', flags.dataDir);
