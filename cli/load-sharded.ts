@@ -43,7 +43,7 @@ export function describeSharded(s: ShardedLoadSummary): string {
   const lines = [describeSummary(s)];
   for (const part of s.shards) {
     const rows = Object.values(part.rows).reduce((a, b) => a + (b ?? 0), 0);
-    lines.push(`  shard ${part.index + 1}/${s.shards.length} ${part.describe}: ${rows.toLocaleString('en-US')} rows, ${part.tenants.length} tenants${part.reused ? ' (already complete)' : ''}`);
+    lines.push(`  shard ${part.index + 1}/${s.shards.length} ${part.describe}: ${rows.toLocaleString('en-US')} rows, ${part.tenants.length} tenant${part.tenants.length === 1 ? '' : 's'}${part.reused ? ' (already complete)' : ''}`);
   }
   return lines.join('\n');
 }

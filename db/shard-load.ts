@@ -132,11 +132,14 @@ export async function loadSharded(targets: readonly Target[], opts: LoadOptions)
     const counts = deriveCounts(opts.data);
     const placement = placementTable(counts.tenants, count);
     emit({ type: 'phase', phase: 'data' });
-    let copyBytes = 0;
-    if (pending.length) copyBytes = await loadChunks(targets, opts, pending, placement, emit);
+    const copied = pending.length ? await loadChunks(targets, opts, pending, placement, emit) : { bytes: 0, rows: 0 };
+    const copyBytes = copied.bytes;
     const tData = performance.now();
 
+    // Shards build their keys and settle side by side; the summary's phase times are the
+    // slowest shard's.
     const indexes: ShardLoadPart['indexes'][] = targets.map(() => []);
+    const phaseSeconds = { indexes: 0, analyze: 0 };
     if (!reused) emit({ type: 'phase', phase: opts.skipIndexes ? 'analyze' : 'indexes' });
     await Promise.all(
       targets.map(async (target, s) => {
@@ -144,9 +147,13 @@ export async function loadSharded(targets: readonly Target[], opts: LoadOptions)
         where = target.describe;
         await setState(admins[s], opts.schema, 'indexing');
         const tagged = (e: LoadEvent) => emit(e.type === 'index' ? { ...e, name: `${label(s)} ${e.name}` } : e.type === 'note' ? { ...e, message: `${label(s)}: ${e.message}` } : e);
+        const t = performance.now();
         if (!opts.skipIndexes) indexes[s] = await buildIndexes(target, opts, tagged);
+        const tIndexed = performance.now();
         await settle(target, opts, tagged);
         await setState(admins[s], opts.schema, 'complete');
+        phaseSeconds.indexes = Math.max(phaseSeconds.indexes, (tIndexed - t) / 1000);
+        phaseSeconds.analyze = Math.max(phaseSeconds.analyze, (performance.now() - tIndexed) / 1000);
       }),
     );
     const tEnd = performance.now();
@@ -167,7 +174,6 @@ export async function loadSharded(targets: readonly Target[], opts: LoadOptions)
     }
     const rows = sumTables(shards.map((p) => p.rows));
     const totalRows = Object.values(rows).reduce((a, b) => a + (b ?? 0), 0);
-    const loadedRows = pending.reduce((a, p) => a + (p.shards.length === count ? p.chunk.rows : 0), 0);
     const dataSeconds = (tData - tSchema) / 1000;
     lag.disable();
     const cpu = process.cpuUsage(cpu0);
@@ -183,8 +189,8 @@ export async function loadSharded(targets: readonly Target[], opts: LoadOptions)
       totalRows,
       copyBytes,
       diskBytes: sumTables(shards.map((p) => p.diskBytes)),
-      seconds: { schema: (tSchema - t0) / 1000, data: dataSeconds, indexes: (tEnd - tData) / 1000, analyze: 0, total: (tEnd - t0) / 1000 },
-      rowsPerSecond: dataSeconds > 0 ? loadedRows / dataSeconds : 0,
+      seconds: { schema: (tSchema - t0) / 1000, data: dataSeconds, ...phaseSeconds, total: (tEnd - t0) / 1000 },
+      rowsPerSecond: dataSeconds > 0 ? copied.rows / dataSeconds : 0,
       megabytesPerSecond: dataSeconds > 0 ? copyBytes / 1e6 / dataSeconds : 0,
       indexes: indexes.flatMap((list, s) => list.map((ix) => ({ ...ix, name: `${label(s)} ${ix.name}` }))),
       client: {
@@ -220,11 +226,12 @@ async function loadChunks(
   pending: Array<{ chunk: Chunk; shards: number[] }>,
   placement: Int32Array,
   emit: (e: LoadEvent) => void,
-): Promise<number> {
+): Promise<{ bytes: number; rows: number }> {
   const ctx = makeContext(opts.data, opts.enums);
   const queue = [...pending];
   let failed: { err: unknown } | undefined;
   let bytes = 0;
+  let rows = 0;
   const worker = async () => {
     const clients: Array<pg.Client | undefined> = targets.map(() => undefined);
     try {
@@ -234,6 +241,7 @@ async function loadChunks(
         const results = await loadChunkSharded(lacking, opts.schema, item.chunk, generateChunk(ctx, item.chunk, {}), placement, (n) => emit({ type: 'bytes', bytes: n }));
         const chunkBytes = results.reduce((a, r) => a + r.bytes, 0);
         bytes += chunkBytes;
+        for (const r of results) rows += Object.values(r.rows).reduce((a, n) => a + (n ?? 0), 0);
         emit({ type: 'chunk', chunk: item.chunk, rows: item.chunk.rows, bytes: chunkBytes });
       }
     } catch (err) {
@@ -244,5 +252,5 @@ async function loadChunks(
   };
   await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(opts.jobs, queue.length)) }, worker));
   if (failed) throw failed.err;
-  return bytes;
+  return { bytes, rows };
 }
