@@ -6,6 +6,8 @@ import { type LoadFlags, common, connectionOptions } from './options.ts';
 import { info, printJson } from './output.ts';
 import { buildPlan, checkFreeSpace, describePlan, planSetting } from './plan.ts';
 import { loadProgress } from './progress.ts';
+import { runShardedLoad } from './load-sharded.ts';
+import { type ShardFlags, isSharded, shardOptions } from './shard.ts';
 import { withTarget } from './session.ts';
 
 export function register(program: Command): void {
@@ -22,7 +24,8 @@ export function register(program: Command): void {
     .option('--no-wait', 'when another pgscale process is loading the schema, exit 1 at once instead of waiting for it')
     .addOption(common.dryRun())
     .addOption(common.force());
-  connectionOptions(cmd).action(async (flags: LoadFlags) => {
+  shardOptions(connectionOptions(cmd)).action(async (flags: LoadFlags & ShardFlags) => {
+      if (isSharded(flags)) return runShardedLoad(flags);
       const setting = planSetting(flags, process.env, process.cwd());
       const data = { scale: flags.scale, seed: flags.seed, months: flags.months };
       const result = await withTarget(flags, async (target) => {

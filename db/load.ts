@@ -202,8 +202,8 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
   }
 }
 
-function describeParams(p: SchemaParams): string {
-  return `scale ${p.scale}, seed ${p.seed}, months ${p.months}, enums ${p.enums}, generator v${p.generatorVersion}`;
+export function describeParams(p: SchemaParams): string {
+  return `scale ${p.scale}, seed ${p.seed}, months ${p.months}, enums ${p.enums}, generator v${p.generatorVersion}${p.shard ? `, shard ${p.shard.index + 1} of ${p.shard.count}` : ''}`;
 }
 
 /** COPY every pending chunk over `jobs` connections; the first failure stops the rest. */
@@ -222,7 +222,7 @@ async function loadChunks(target: Target, opts: LoadOptions, pending: Chunk[], e
 }
 
 /** Build keys and indexes that do not exist yet, `jobs` at a time. */
-async function buildIndexes(target: Target, opts: LoadOptions, emit: (e: LoadEvent) => void): Promise<Array<{ name: string; seconds: number }>> {
+export async function buildIndexes(target: Target, opts: LoadOptions, emit: (e: LoadEvent) => void): Promise<Array<{ name: string; seconds: number }>> {
   const out: Array<{ name: string; seconds: number }> = [];
   await runWorkers(target, opts.jobs, indexStatements(opts.enums, opts.schema), async (client, ix) => {
     const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [qualified(opts.schema, ix.name)]);
@@ -245,7 +245,7 @@ async function buildIndexes(target: Target, opts: LoadOptions, emit: (e: LoadEve
  * then stayed), then a CHECKPOINT so the load's dirty buffers are not written out while
  * something is being measured.
  */
-async function settle(target: Target, opts: LoadOptions, emit: (e: LoadEvent) => void): Promise<void> {
+export async function settle(target: Target, opts: LoadOptions, emit: (e: LoadEvent) => void): Promise<void> {
   await runWorkers(target, opts.jobs, TABLE_NAMES, async (client, t) => {
     await client.query(`VACUUM (ANALYZE) ${qualified(opts.schema, t)}`);
   });

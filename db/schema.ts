@@ -12,6 +12,7 @@ import { monthDate } from '../generators/calendar.ts';
 import { ENUMS, type EnumDomain, type EnumStyle, VARCHAR_WIDTH, entries, names } from '../generators/enums.ts';
 import { PgscaleError } from '../core/errors.ts';
 import { VERSION } from '../core/version.ts';
+import type { ShardPosition } from './placement.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 
 const SQL_DIR = join(dirname(fileURLToPath(import.meta.url)), 'schema');
@@ -24,6 +25,8 @@ export interface SchemaParams {
   months: number;
   enums: EnumStyle;
   generatorVersion: number;
+  /** Present on a shard of a sharded target: which part of the data set it holds (db/placement.ts). */
+  shard?: ShardPosition;
 }
 
 /** `scratch`: a scenario's working copy, dropped when the scenario ends (or by the next run, if it died). */
@@ -245,7 +248,12 @@ export async function setState(client: pg.Client, schema: string, state: SchemaS
 
 /** Do two parameter sets describe the same data? */
 export function sameData(a: SchemaParams, b: SchemaParams): boolean {
-  return a.scale === b.scale && a.seed === b.seed && a.months === b.months && a.enums === b.enums && a.generatorVersion === b.generatorVersion;
+  return a.scale === b.scale && a.seed === b.seed && a.months === b.months && a.enums === b.enums && a.generatorVersion === b.generatorVersion && sameShard(a.shard, b.shard);
+}
+
+/** One shard's part of a data set is not the whole of it, nor another shard's part. */
+function sameShard(a: ShardPosition | undefined, b: ShardPosition | undefined): boolean {
+  return a === undefined || b === undefined ? a === b : a.index === b.index && a.count === b.count && a.placement === b.placement;
 }
 
 /**

@@ -16,7 +16,7 @@ export type TargetKind = 'embedded' | 'url' | 'container';
 export type TargetSpec =
   | { kind: 'url'; url?: string; source: string }
   | { kind: 'container'; image: string }
-  | { kind: 'embedded'; home: string; port?: number };
+  | { kind: 'embedded'; home: string; port?: number; memoryBytes?: number };
 
 export interface TargetFlags {
   databaseUrl?: string;
@@ -50,7 +50,8 @@ export function embeddedHome(flags: Pick<TargetFlags, 'dataDir'>, env: NodeJS.Pr
   return flags.dataDir ?? env.PGSCALE_HOME ?? join(cwd, '.pgscale');
 }
 
-function checkUrl(url: string, from: string): string {
+/** Refuse a connection string that is not a postgres:// URL, naming the flag it came from. */
+export function checkUrl(url: string, from: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -154,7 +155,7 @@ export async function openTarget(spec: TargetSpec, log: (line: string) => void =
     const c = await startContainer(spec.image, totalmem(), log);
     return makeTarget('container', c.describe, c.config, c.settings, c.stop);
   }
-  const server = await startEmbedded({ home: spec.home, port: spec.port, log });
+  const server = await startEmbedded({ home: spec.home, port: spec.port, memoryBytes: spec.memoryBytes, log });
   const config = { host: server.host, port: server.port, user: server.user, password: server.password, database: server.database };
   return makeTarget('embedded', `embedded PostgreSQL at ${server.host}:${server.port} (${server.dataDir})`, config, server.settings, server.stop);
 }
