@@ -311,7 +311,16 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
     if (plan.workload.kind === 'script' && scriptVars.scale === undefined) scriptVars.scale = await pgbenchScale(admin);
     if (plan.workload.kind === 'script') params = { ...params, scale: Number(scriptVars.scale) || 1 };
     const connection = trafficConnection(target, schema);
-    if (schema) await prepareWorkload(target, schema, plan.prepare, params);
+    if (schema) {
+      // The parts of a split run prepare the same data set at the same moment: one at a
+      // time, or two would create the same partition at once (42P07).
+      await admin.query(`SELECT pg_advisory_lock(hashtext('pgscale traffic-prepare ' || $1))`, [schema]);
+      try {
+        await prepareWorkload(target, schema, plan.prepare, params);
+      } finally {
+        await admin.query(`SELECT pg_advisory_unlock(hashtext('pgscale traffic-prepare ' || $1))`, [schema]);
+      }
+    }
     const environment = await environmentFingerprint(admin, target);
     const startedAt = new Date();
     if (plan.capacityStepSeconds !== undefined) return await searchOnTarget(admin, flags, plan, { schema, params, scriptVars, connection, environment, startedAt, signal });
