@@ -2,35 +2,10 @@
  * pgscale's command line: parses flags, runs one command, turns every failure into one
  * clear message and an exit code (0 ok, 1 failure or regression, 2 bad usage).
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { PgscaleError } from '../core/errors.ts';
-import { redactSecrets } from '../db/redact.ts';
 import { printError } from './output.ts';
-import { VERSION } from '../core/version.ts';
-import { register as registerLoad } from './load.ts';
-import { register as registerGenerate } from './generate.ts';
-import { register as registerDrop } from './drop.ts';
-import { register as registerRun } from './run.ts';
-import { register as registerList } from './list.ts';
-import { register as registerCompare } from './compare.ts';
-import { register as registerReport } from './report.ts';
-import { register as registerTraffic } from './traffic.ts';
-import { register as registerServer } from './server.ts';
-import { register as registerPsql } from './psql.ts';
-
-/** Each command lives in its own file and adds itself to the program. */
-const COMMANDS: Array<(program: Command) => void> = [registerLoad, registerGenerate, registerDrop, registerRun, registerList, registerCompare, registerReport, registerTraffic, registerServer, registerPsql];
-
-function buildProgram(): Command {
-  const program = new Command('pgscale')
-    .description('Scale benchmark and load-testing harness for PostgreSQL')
-    .version(VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(redactSecrets(str)) });
-  for (const add of COMMANDS) add(program);
-  return program;
-}
+import { buildProgram } from './program.ts';
 
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();

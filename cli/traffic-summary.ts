@@ -43,6 +43,10 @@ export function trafficSummary(t: Traffic): string {
       : `mode: open loop, ${t.arrivals} arrivals, offered ${t.targetRate?.toFixed(1)} tx/s${t.stages ? ' (mean over the stages)' : ''}, at most ${t.clients} connections, ${t.threads} thread(s)`,
   );
   lines.push(`duration: ${t.durationSeconds.toFixed(1)} s (after ${t.warmupSeconds} s of warm-up)${t.partial ? ` — PARTIAL: ${t.stoppedBecause}` : ''}`);
+  if (t.part) {
+    lines.push(`part: ${t.part.index}/${t.part.count} of a run of ${t.part.of.clients} connections${t.part.of.rate !== null ? ` and ${t.part.of.rate} tx/s` : ''}; merge every part's results.json with pgscale merge`);
+  }
+  if (t.mergedFrom) lines.push(`merged from ${t.mergedFrom.length} parts: ${t.mergedFrom.map((p) => `${p.index}/${p.count}${p.host ? ` on ${p.host}` : ''} ${n(p.transactions)} transactions`).join(', ')}`);
   const attempts = t.transactions + t.errors;
   lines.push(`transactions: ${n(t.transactions)}, ${t.achievedRate.toFixed(1)} tps; failed ${n(t.errors)} (${attempts ? ((100 * t.errors) / attempts).toFixed(3) : '0.000'} %), retried ${n(t.retries)}, dropped ${n(t.dropped)}, reconnects ${n(t.reconnects)}`);
   const codes = Object.entries(t.errorsBySqlstate);

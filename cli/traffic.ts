@@ -8,7 +8,7 @@
  */
 import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type pg from 'pg';
 import { environmentFingerprint, toolFingerprint } from '../bench/environment.ts';
@@ -32,6 +32,7 @@ import { TRAFFIC_SUFFIX, ensureDataset } from '../scenarios/runner.ts';
 import { parseInteger } from '../core/flags.ts';
 import { type ConnectionFlags, common, connectionOptions } from './options.ts';
 import { info, printJson } from './output.ts';
+import { type Part, partOption } from './part.ts';
 import { loadProgress } from './progress.ts';
 import { DEFAULT_RUN_SCALE, writeResults } from './run.ts';
 import { withTarget } from './session.ts';
@@ -67,6 +68,8 @@ export interface TrafficFlags extends ConnectionFlags {
   findCapacity?: boolean;
   step: string;
   fresh?: boolean;
+  part?: Part;
+  startAt?: string;
 }
 
 /** Everything a run needs, resolved and checked before any connection. */
@@ -88,6 +91,10 @@ interface Plan {
   prepare?: (db: Db, params: WorkloadParams) => Promise<void>;
   /** Tables the workload updates (vacuumed between capacity steps). */
   updates?: string[];
+  /** `--part I/N`: this process's share (clients, rate and stages above are the share), and the whole run's. */
+  part?: Part & { firstClientId: number; of: { clients: number; rate: number | null; stages?: Stage[] } };
+  /** `--start-at`: ms since the epoch. */
+  startAtMs?: number;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -119,7 +126,9 @@ export function register(program: Command): void {
     .addOption(common.jobs())
     .option('--schema <name>', 'run on this loaded data set instead of pgscale_traffic_<scale>_<seed>_<enums> (loaded when missing)')
     .option('--fresh', 'reload the traffic data set first if earlier load tests wrote to it (runs are comparable only on the same data)')
-    .addOption(new Option('--max-tries <n>', 'tries per transaction on serialization failure or deadlock (pgbench --max-tries)').default(3).argParser(parseInteger('--max-tries', 1, 1000)));
+    .addOption(new Option('--max-tries <n>', 'tries per transaction on serialization failure or deadlock (pgbench --max-tries)').default(3).argParser(parseInteger('--max-tries', 1, 1000)))
+    .addOption(partOption('run this share of the load test: 1/N of --clients and of the --rate or --stages; merge the parts with pgscale merge'))
+    .option('--start-at <time>', 'start the measurement at this moment (ISO 8601, e.g. 2025-06-01T12:00:00Z), so the parts of a split run line up');
   connectionOptions(cmd).action(async (flags: TrafficFlags) => {
     const plan = await resolvePlan(flags);
     const out = resolve(flags.out ?? join('out', `traffic-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`));
@@ -178,8 +187,25 @@ async function resolvePlan(flags: TrafficFlags): Promise<Plan> {
   if (flags.findCapacity && (rate !== undefined || stages)) {
     throw new PgscaleError('USAGE', '--find-capacity searches for the rate itself: leave --rate and --stages out');
   }
-  const clients = flags.clients ?? (mode === 'open' || flags.findCapacity ? defaultPoolSize() : 8);
-  const base = { mode, clients, threads: Math.min(flags.threads, clients), rate, stages, durationSeconds, warmupSeconds, progressSeconds, vars, slo, capacityStepSeconds } as const;
+  const wholeClients = flags.clients ?? (mode === 'open' || flags.findCapacity ? defaultPoolSize() : 8);
+  const part = flags.part ? splitRun(flags, flags.part, { clients: wholeClients, rate, stages }) : undefined;
+  const clients = part ? part.clients : wholeClients;
+  const startAtMs = flags.startAt !== undefined ? parseStartAt(flags.startAt) : undefined;
+  const base = {
+    mode,
+    clients,
+    threads: Math.min(flags.threads, clients),
+    rate: part ? part.rate : rate,
+    stages: part ? part.stages : stages,
+    durationSeconds,
+    warmupSeconds,
+    progressSeconds,
+    vars,
+    slo,
+    capacityStepSeconds,
+    ...(part ? { part: part.part } : {}),
+    ...(startAtMs !== undefined ? { startAtMs } : {}),
+  } as const;
   if (flags.schema) checkSchemaName(flags.schema);
 
   if (flags.script.length > 0) {
@@ -212,6 +238,49 @@ async function resolvePlan(flags: TrafficFlags): Promise<Plan> {
   return { ...base, workload: { kind: 'mix', name: mix, path }, usesDataset: true, prepare: mod.prepare, updates: mod.updates };
 }
 
+/**
+ * `--part I/N`: this process's share of the whole run. In both loops the flags describe the
+ * whole run and each part takes its share of the connections (near-equal, the first parts
+ * one more when they do not divide); in an open loop it also offers 1/N of the rate (and
+ * of every stage's), so the parts together offer exactly the rate asked for.
+ */
+function splitRun(flags: TrafficFlags, p: Part, whole: { clients: number; rate?: number; stages?: Stage[] }) {
+  if (flags.findCapacity) {
+    throw new PgscaleError('USAGE', '--find-capacity cannot be split with --part: the search chooses each rate from what it has just measured', {
+      hint: 'Run the capacity search from one machine, or run fixed rates (--rate) as parts and merge them.',
+    });
+  }
+  if (flags.fresh) {
+    throw new PgscaleError('USAGE', '--fresh cannot be given with --part: one part would reload the data set under the others', {
+      hint: 'Reload it once before starting the parts (pgscale traffic --fresh --duration 1s, or pgscale load --fresh --schema NAME).',
+    });
+  }
+  if (whole.clients < p.count) {
+    throw new PgscaleError('USAGE', `--part ${p.index}/${p.count} needs at least ${p.count} --clients in all (got ${whole.clients}): every part needs a connection`, {
+      hint: 'Give --clients for the whole run (every part the same), at least the number of parts.',
+    });
+  }
+  const shares = Array.from({ length: p.count }, (_, i) => Math.floor(whole.clients / p.count) + (i < whole.clients % p.count ? 1 : 0));
+  const firstClientId = shares.slice(0, p.index - 1).reduce((a, b) => a + b, 0);
+  return {
+    clients: shares[p.index - 1],
+    rate: whole.rate !== undefined ? whole.rate / p.count : undefined,
+    stages: whole.stages?.map((s) => ({ ...s, rate: s.rate / p.count })),
+    part: { ...p, firstClientId, of: { clients: whole.clients, rate: whole.rate ?? null, ...(whole.stages ? { stages: whole.stages } : {}) } },
+  };
+}
+
+/** `--start-at`: an ISO 8601 moment, in ms since the epoch. */
+function parseStartAt(value: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new PgscaleError('USAGE', `invalid --start-at '${value}': expected an ISO 8601 moment such as 2025-06-01T12:00:00Z`, {
+      hint: 'Give every part the same moment, a little after they will all have started (date -u -d "+2 min" +%FT%TZ).',
+    });
+  }
+  return ms;
+}
+
 interface Outcome {
   results: Results;
   fatal?: { message: string; code?: string };
@@ -228,7 +297,8 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
       const ds = await dataset(target, admin, flags, log);
       schema = ds.schema;
       // One load test per data set at a time: two would share its clock and its new keys.
-      const lock = await admin.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtext('pgscale traffic ' || $1)) AS ok`, [schema]);
+      // The parts of one split run share it (shared lock): together they are one load test.
+      const lock = await admin.query<{ ok: boolean }>(`SELECT ${plan.part ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}(hashtext('pgscale traffic ' || $1)) AS ok`, [schema]);
       if (!lock.rows[0].ok) {
         throw new PgscaleError('SERVER', `another pgscale traffic run is using the data set ${schema}`, {
           hint: 'Wait for it to end, or give this run a data set of its own (--schema, or another --seed).',
@@ -241,12 +311,22 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
     if (plan.workload.kind === 'script' && scriptVars.scale === undefined) scriptVars.scale = await pgbenchScale(admin);
     if (plan.workload.kind === 'script') params = { ...params, scale: Number(scriptVars.scale) || 1 };
     const connection = trafficConnection(target, schema);
-    if (schema) await prepareWorkload(target, schema, plan.prepare, params);
+    if (schema) {
+      // The parts of a split run prepare the same data set at the same moment: one at a
+      // time, or two would create the same partition at once (42P07).
+      await admin.query(`SELECT pg_advisory_lock(hashtext('pgscale traffic-prepare ' || $1))`, [schema]);
+      try {
+        await prepareWorkload(target, schema, plan.prepare, params);
+      } finally {
+        await admin.query(`SELECT pg_advisory_unlock(hashtext('pgscale traffic-prepare ' || $1))`, [schema]);
+      }
+    }
     const environment = await environmentFingerprint(admin, target);
     const startedAt = new Date();
     if (plan.capacityStepSeconds !== undefined) return await searchOnTarget(admin, flags, plan, { schema, params, scriptVars, connection, environment, startedAt, signal });
     const describeMode = plan.mode === 'closed' ? `closed loop, ${plan.clients} clients` : plan.stages ? `open loop, stages ${flags.stages} (${flags.arrivals}), at most ${plan.clients} connections` : `open loop, ${plan.rate} tx/s (${flags.arrivals}), at most ${plan.clients} connections`;
-    log(`traffic: ${describeMode}, ${plan.threads} thread(s), ${plan.warmupSeconds} s warm-up + ${plan.durationSeconds} s`);
+    log(`traffic: ${describeMode}, ${plan.threads} thread(s), ${plan.warmupSeconds} s warm-up + ${plan.durationSeconds} s${plan.part ? `; part ${plan.part.index}/${plan.part.count} of ${plan.part.of.clients} connections${plan.part.of.rate !== null ? `, ${plan.part.of.rate} tx/s` : ''}` : ''}`);
+    if (plan.startAtMs !== undefined) log(plan.startAtMs > Date.now() ? `traffic: starting at ${new Date(plan.startAtMs).toISOString()}` : `traffic: --start-at ${new Date(plan.startAtMs).toISOString()} has passed: starting now`);
     const run = await runTraffic({
       connection,
       workload: plan.workload,
@@ -265,8 +345,19 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
       onProgress: flags.quiet ? undefined : (p) => log(progressLine(p)),
       signal,
       slo: plan.slo,
+      ...(plan.part ? { share: { index: plan.part.index, count: plan.part.count, firstClientId: plan.part.firstClientId }, secondHistograms: true } : {}),
+      ...(plan.startAtMs !== undefined ? { startAtMs: plan.startAtMs } : {}),
     });
     const traffic: Traffic = run.traffic;
+    if (plan.part) {
+      traffic.part = {
+        index: plan.part.index,
+        count: plan.part.count,
+        of: plan.part.of,
+        windowStartedAt: new Date(run.windowStartMs).toISOString(),
+        host: hostname(),
+      };
+    }
     if (schema) {
       const ds = schema;
       traffic.dataset = await finishDatasetRun(admin, ds, {

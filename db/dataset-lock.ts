@@ -9,10 +9,18 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import { PgscaleError } from '../core/errors.ts';
 
-const key = (schema: string) => `pgscale dataset ${schema}`;
+/**
+ * `dataset`: the data set's owner (a load, a drop, a scenario run), exclusive; the parts
+ * of a split load (`load --part`) hold it shared, so they load side by side while a whole
+ * load or a drop waits for all of them. `finish`: held by one part at a time while it
+ * creates the schema or decides (and then is) the part that completes the data set.
+ */
+export type DatasetLock = 'dataset' | 'finish';
+
+const key = (schema: string, lock: DatasetLock = 'dataset') => (lock === 'dataset' ? `pgscale dataset ${schema}` : `pgscale dataset-finish ${schema}`);
 
 /** What the owner's session says of itself: `pgscale load (pid 123 on host)`. */
-export async function datasetOwner(client: pg.Client, schema: string): Promise<string | undefined> {
+export async function datasetOwner(client: pg.Client, schema: string, lock: DatasetLock = 'dataset'): Promise<string | undefined> {
   const r = await client.query<{ app: string; pid: number }>(
     `SELECT a.application_name AS app, a.pid
        FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid,
@@ -20,22 +28,23 @@ export async function datasetOwner(client: pg.Client, schema: string): Promise<s
       WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
         AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)
       LIMIT 1`,
-    [key(schema)],
+    [key(schema, lock)],
   );
   const row = r.rows[0];
   if (!row) return undefined;
   return row.app && row.app.startsWith('pgscale') ? row.app : `a session named '${row.app || '?'}' (server pid ${row.pid})`;
 }
 
-/** Take the lock if it is free; true when this session now holds it. */
-export async function tryLockDataset(client: pg.Client, schema: string): Promise<boolean> {
-  const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [key(schema)]);
+/** Take the lock if it is free (shared: if no one holds it exclusively); true when this session now holds it. */
+export async function tryLockDataset(client: pg.Client, schema: string, lock: DatasetLock = 'dataset', shared = false): Promise<boolean> {
+  const fn = shared ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';
+  const r = await client.query<{ ok: boolean }>(`SELECT ${fn}(hashtext($1)) AS ok`, [key(schema, lock)]);
   return r.rows[0].ok;
 }
 
 /** Let go of the lock (ending the session does too). */
-export async function unlockDataset(client: pg.Client, schema: string): Promise<void> {
-  await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key(schema)]);
+export async function unlockDataset(client: pg.Client, schema: string, lock: DatasetLock = 'dataset', shared = false): Promise<void> {
+  await client.query(`SELECT ${shared ? 'pg_advisory_unlock_shared' : 'pg_advisory_unlock'}(hashtext($1))`, [key(schema, lock)]);
 }
 
 /** Name this session for whoever waits on it: `pgscale load (pid 123 on host)`. */
@@ -51,6 +60,10 @@ export interface LockWaitOptions {
   /** @default 15000 */
   every?: number;
   signal?: AbortSignal;
+  /** @default 'dataset' */
+  lock?: DatasetLock;
+  /** Take it shared (the parts of a split load). @default false */
+  shared?: boolean;
 }
 
 /** The owner, phrased for messages: `pgscale load (pid 123 on host) loading schema 's'`. */
@@ -63,8 +76,10 @@ function busy(schema: string, owner: string | undefined, doing: string): string 
  * told and the wait interrupted). Without waiting, a held lock is PgscaleError('BUSY').
  */
 export async function lockDataset(client: pg.Client, schema: string, opts: LockWaitOptions): Promise<{ waitedSeconds: number }> {
-  if (await tryLockDataset(client, schema)) return { waitedSeconds: 0 };
-  const owner = await datasetOwner(client, schema);
+  const lock = opts.lock ?? 'dataset';
+  const take = () => tryLockDataset(client, schema, lock, opts.shared ?? false);
+  if (await take()) return { waitedSeconds: 0 };
+  const owner = await datasetOwner(client, schema, lock);
   if (!opts.wait) {
     throw new PgscaleError('BUSY', `${busy(schema, owner, 'is loading')}`, {
       hint: 'Wait for it to finish (run again without --no-wait, which waits and then reuses its data set), or stop it: its committed chunks are kept.',
@@ -77,7 +92,7 @@ export async function lockDataset(client: pg.Client, schema: string, opts: LockW
   for (;;) {
     if (opts.signal?.aborted) throw new PgscaleError('INTERRUPTED', `interrupted while waiting for schema '${schema}'`);
     await new Promise((r) => setTimeout(r, 250));
-    if (await tryLockDataset(client, schema)) return { waitedSeconds: (performance.now() - t0) / 1000 };
+    if (await take()) return { waitedSeconds: (performance.now() - t0) / 1000 };
     if (performance.now() - told >= every) {
       told = performance.now();
       opts.onWait?.(`still waiting for schema '${schema}' (${((told - t0) / 1000).toFixed(0)} s)`, (told - t0) / 1000);

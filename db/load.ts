@@ -20,7 +20,8 @@ import {
 import { loadChunk } from './copy.ts';
 import { totalRelationBytes } from './relation-size.ts';
 import { runWorkers } from './workers.ts';
-import { lockDataset, nameSession } from './dataset-lock.ts';
+import { lockDataset, nameSession, unlockDataset } from './dataset-lock.ts';
+import { type LoadPart, type Remaining, freshPartRefusal, partChunks, remainingChunks } from './load-parts.ts';
 import { PgscaleError } from '../core/errors.ts';
 import { toPgscaleError } from './errors.ts';
 import { qualified, quoteIdent } from './quote.ts';
@@ -52,6 +53,11 @@ export interface LoadOptions {
    * finish its work (default), or fail at once with PgscaleError('BUSY').
    */
   wait?: boolean;
+  /**
+   * Load only this part's chunks (`load --part I/N`), side by side with the other parts;
+   * the last part to commit its chunks builds the indexes and marks the data set complete.
+   */
+  part?: LoadPart;
   onEvent?: (e: LoadEvent) => void;
 }
 
@@ -83,6 +89,11 @@ export interface LoadSummary {
   rowsPerSecond: number;
   megabytesPerSecond: number;
   indexes: Array<{ name: string; seconds: number }>;
+  /**
+   * A part's load: which part, and whether it completed the data set (`this part`), found
+   * it completed (`another part`), or left it for the parts whose chunks `remaining` counts.
+   */
+  part?: LoadPart & { completedBy: 'this part' | 'another part' | 'pending'; remaining?: Remaining };
   /** Load-generator health: a client bottleneck must never pass for a database result. */
   client: { peakRssBytes: number; cpuSeconds: number; eventLoopLagP99Ms: number; eventLoopLagMaxMs: number };
 }
@@ -101,8 +112,14 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
     // One owner per data set: held by this session for the whole load, released by the
     // server if this process dies. A second load waits here, then finds the data set
     // complete (reuse) or half-made (it takes over where the first stopped).
-    await nameSession(admin, 'load');
-    const { waitedSeconds } = await lockDataset(admin, opts.schema, { wait: opts.wait ?? true, onWait: (message) => emit({ type: 'note', message }) });
+    await nameSession(admin, opts.part ? `load --part ${opts.part.index}/${opts.part.count}` : 'load');
+    if (opts.part && opts.fresh) {
+      throw freshPartRefusal(opts.schema);
+    }
+    // A part holds the data set shared, beside the other parts (a whole load or a drop
+    // waits for all of them), and takes the finish lock while it creates the schema.
+    const { waitedSeconds } = await lockDataset(admin, opts.schema, { wait: opts.wait ?? true, shared: !!opts.part, onWait: (message) => emit({ type: 'note', message }) });
+    if (opts.part) await lockDataset(admin, opts.schema, { wait: true, lock: 'finish', onWait: (message) => emit({ type: 'note', message }) });
     if (waitedSeconds > 0) emit({ type: 'note', message: `waited ${waitedSeconds.toFixed(0)} s for schema '${opts.schema}'; going on with what the other process left` });
     emit({ type: 'phase', phase: 'schema' });
     let info = await inspectSchema(admin, opts.schema);
@@ -118,20 +135,23 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
       info = { exists: false, owned: false };
     }
     if (!info.exists) await createSchema(admin, opts.schema, params);
+    if (opts.part) await unlockDataset(admin, opts.schema, 'finish');
     const tSchema = performance.now();
 
     const plan = chunkPlan(opts.data);
-    const doneRows = await admin.query<{ grp: string; chunk: number }>(`SELECT grp, chunk FROM ${s}._pgscale_load_log`);
-    const done = new Set(doneRows.rows.map((r) => `${r.grp}:${r.chunk}`));
-    const pending = plan.filter((c) => !done.has(`${c.group}:${c.k}`));
+    const logged = async () => new Set((await admin.query<{ grp: string; chunk: number }>(`SELECT grp, chunk FROM ${s}._pgscale_load_log`)).rows.map((r) => `${r.grp}:${r.chunk}`));
+    const done = await logged();
+    // A part's progress and summary are about its own chunks.
+    const mine = opts.part ? partChunks(plan, opts.part) : plan;
+    const pending = mine.filter((c) => !done.has(`${c.group}:${c.k}`));
     const reused = info.state === 'complete' && pending.length === 0;
     emit({
       type: 'plan',
-      chunks: plan.length,
+      chunks: mine.length,
       pending: pending.length,
-      totalRows: plan.reduce((a, c) => a + c.rows, 0),
-      doneRows: plan.filter((c) => done.has(`${c.group}:${c.k}`)).reduce((a, c) => a + c.rows, 0),
-      resumed: done.size > 0 && !reused,
+      totalRows: mine.reduce((a, c) => a + c.rows, 0),
+      doneRows: mine.filter((c) => done.has(`${c.group}:${c.k}`)).reduce((a, c) => a + c.rows, 0),
+      resumed: mine.length > pending.length && !reused,
       reused,
     });
 
@@ -143,8 +163,26 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
     }
     const tData = performance.now();
 
+    let part: LoadSummary['part'];
+    if (opts.part) {
+      // One part at a time decides whether every chunk is in; the part that finds them all
+      // keeps the lock while it completes the data set, so a part finishing at the same
+      // moment waits for it and then finds the data set complete.
+      await lockDataset(admin, opts.schema, { wait: true, lock: 'finish', onWait: (message) => emit({ type: 'note', message }) });
+      const remaining = remainingChunks(plan, await logged(), opts.part.count);
+      const state = (await inspectSchema(admin, opts.schema)).state;
+      if (remaining.chunks > 0) {
+        part = { ...opts.part, completedBy: 'pending', remaining };
+        await unlockDataset(admin, opts.schema, 'finish');
+      } else {
+        part = { ...opts.part, completedBy: state === 'complete' ? 'another part' : 'this part' };
+      }
+    }
+    // Keys, indexes and the settling VACUUM: once, by a whole load or by the part that completes the data set.
+    const finish = part ? part.completedBy === 'this part' : !reused;
+
     const indexes: Array<{ name: string; seconds: number }> = [];
-    if (!reused) {
+    if (finish) {
       await setState(admin, opts.schema, 'indexing');
       if (!opts.skipIndexes) {
         emit({ type: 'phase', phase: 'indexes' });
@@ -152,7 +190,7 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
       }
     }
     const tIndex = performance.now();
-    if (!reused) {
+    if (finish) {
       emit({ type: 'phase', phase: 'analyze' });
       await settle(target, opts, emit);
       await setState(admin, opts.schema, 'complete');
@@ -187,6 +225,7 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
       rowsPerSecond: dataSeconds > 0 ? loadedRows / dataSeconds : 0,
       megabytesPerSecond: dataSeconds > 0 ? copyBytes / 1e6 / dataSeconds : 0,
       indexes,
+      ...(part ? { part } : {}),
       client: {
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
         cpuSeconds: (cpu.user + cpu.system) / 1e6,

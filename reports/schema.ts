@@ -243,6 +243,12 @@ export const TrafficSecond = z.object({
   offered: z.number().int().nonnegative().optional(),
   /** Connections busy, sampled at the end of the second. */
   busy: z.number().int().nonnegative().optional(),
+  /**
+   * That second's latency histogram (µs, HdrHistogram compressed base64), and its schedule
+   * lag's (open loop): written by `traffic --part` so `pgscale merge` can merge seconds exactly.
+   */
+  histogram: z.string().optional(),
+  lagHistogram: z.string().optional(),
 });
 export type TrafficSecond = z.infer<typeof TrafficSecond>;
 
@@ -261,6 +267,35 @@ export const TrafficTransaction = z.object({
   series: z.array(TrafficSecond),
 });
 export type TrafficTransaction = z.infer<typeof TrafficTransaction>;
+
+/** The share of a split load test one process ran, and the whole run it belongs to. */
+export const TrafficPart = z.object({
+  index: z.number().int().positive(),
+  count: z.number().int().positive(),
+  /** The whole run's offered load, of which this part took its share: connections, and the rate and stages (open loop). */
+  of: z.object({
+    clients: z.number().int().positive(),
+    rate: z.number().nullable(),
+    stages: z.array(z.object({ durationSeconds: z.number(), rate: z.number() })).optional(),
+  }),
+  /** When this part's measurement window opened (ISO 8601, ms): how the parts' seconds line up. */
+  windowStartedAt: z.string(),
+  host: z.string().optional(),
+});
+export type TrafficPart = z.infer<typeof TrafficPart>;
+
+/** One part a merged run was made from. */
+export const MergedPart = z.object({
+  index: z.number().int().positive(),
+  count: z.number().int().positive(),
+  host: z.string().optional(),
+  windowStartedAt: z.string(),
+  clients: z.number().int().positive(),
+  targetRate: z.number().nullable(),
+  transactions: z.number().int().nonnegative(),
+  clientBound: z.boolean(),
+});
+export type MergedPart = z.infer<typeof MergedPart>;
 
 /** A load test (`pgscale traffic`): what was offered, what was achieved, and how the client held up. */
 export const Traffic = z.object({
@@ -289,6 +324,8 @@ export const Traffic = z.object({
   errorsBySqlstate: z.record(z.string(), z.number().int().nonnegative()),
   latencyMs: TrafficLatency,
   scheduleLagMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
+  /** The schedule lag's histogram (µs, open loop): written by `traffic --part`, for `pgscale merge`. */
+  scheduleLagHistogram: z.string().optional(),
   /** Overall latency histogram (µs, HdrHistogram compressed base64). */
   histogram: z.string(),
   perTransaction: z.array(TrafficTransaction),
@@ -322,6 +359,10 @@ export const Traffic = z.object({
   /** Ended early (Ctrl-C, a server gone for good): the figures cover what ran. */
   partial: z.boolean().optional(),
   stoppedBecause: z.string().optional(),
+  /** One part of a load test split over several processes (`traffic --part I/N`); `pgscale merge` makes the whole. */
+  part: TrafficPart.optional(),
+  /** The parts `pgscale merge` made this run from. */
+  mergedFrom: z.array(MergedPart).optional(),
 });
 export type Traffic = z.infer<typeof Traffic>;
 

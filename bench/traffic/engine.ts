@@ -52,6 +52,16 @@ export interface TrafficOptions {
   /** Ends the run early, with what was measured (marked partial). */
   signal?: AbortSignal;
   slo?: Slo;
+  /**
+   * This process's share of a run split over several (`traffic --part`): its first client
+   * id and its arrival streams follow the other parts', so the parts together draw what one
+   * client with all the connections would, not the same keys and arrivals N times over.
+   */
+  share?: { index: number; count: number; firstClientId: number };
+  /** Keep each second's histograms in the series (`traffic --part`, for an exact `pgscale merge`). @default false */
+  secondHistograms?: boolean;
+  /** Start no earlier than this (ms since the epoch), so the parts of a split run line up. */
+  startAtMs?: number;
 }
 
 /** One progress line's figures (pgbench -P). */
@@ -74,6 +84,8 @@ export interface ProgressReport {
 
 export interface TrafficRun {
   traffic: Traffic;
+  /** When the measurement window opened (ms since the epoch), 0 when it never started. */
+  windowStartMs: number;
   /** Set when a worker could not go on (the server gone for good). */
   fatal?: { message: string; code?: string };
 }
@@ -104,7 +116,12 @@ interface SecondBucket {
   perTx: Array<{ latencies: number[]; errors: number }>;
   errors: number;
   busy?: number;
+  /** With secondHistograms: the second's latency (overall, per transaction type) and lag histograms. */
+  hist?: { overall: hdr.Histogram; perTx: hdr.Histogram[]; lag: hdr.Histogram };
 }
+
+/** A histogram, encoded as the results document keeps it. */
+const encoded = (h: hdr.Histogram) => hdr.encodeIntoCompressedBase64(h);
 
 /** One second's summary: nearest-rank percentiles of what completed in it. */
 export function summariseSecond(second: number, latencies: number[], errors: number, extra: Partial<TrafficSecond> = {}): TrafficSecond {
@@ -168,6 +185,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
     let b = seconds.get(sec);
     if (!b) {
       b = { latencies: [], lags: [], perTx: names.map(() => ({ latencies: [], errors: 0 })), errors: 0 };
+      if (opts.secondHistograms) b.hist = { overall: newHistogram(), perTx: names.map(() => newHistogram()), lag: newHistogram() };
       seconds.set(sec, b);
     }
     return b;
@@ -176,8 +194,15 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
     const b = seconds.get(sec)!;
     seconds.delete(sec);
     if (sec >= duration) return;
-    closed.overall.push(summariseSecond(sec, b.latencies, b.errors, { ...(mode === 'open' ? { lagP99Ms: pct(b.lags, 99), offered: offered.get(sec) ?? 0 } : {}), ...(b.busy !== undefined ? { busy: b.busy } : {}) }));
-    b.perTx.forEach((t, i) => closed.perTx[i].push(summariseSecond(sec, t.latencies, t.errors)));
+    const h = b.hist;
+    closed.overall.push(
+      summariseSecond(sec, b.latencies, b.errors, {
+        ...(mode === 'open' ? { lagP99Ms: pct(b.lags, 99), offered: offered.get(sec) ?? 0 } : {}),
+        ...(b.busy !== undefined ? { busy: b.busy } : {}),
+        ...(h ? { histogram: encoded(h.overall), ...(mode === 'open' ? { lagHistogram: encoded(h.lag) } : {}) } : {}),
+      }),
+    );
+    b.perTx.forEach((t, i) => closed.perTx[i].push(summariseSecond(sec, t.latencies, t.errors, h ? { histogram: encoded(h.perTx[i]) } : {})));
   };
   const closeOld = (final: boolean) => {
     for (const sec of [...seconds.keys()].sort((a, b) => a - b)) {
@@ -207,13 +232,17 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
         txCount[tx]++;
         b.latencies.push(lat);
         b.perTx[tx].latencies.push(lat);
+        b.hist?.overall.recordValue(us);
+        b.hist?.perTx[tx].recordValue(us);
       } else {
         txFailed[tx]++;
         b.errors++;
         b.perTx[tx].errors++;
       }
       if (mode === 'open') {
-        lagHist.recordValue(Math.max(1, Math.round(lag * 1000)));
+        const lagUs = Math.max(1, Math.round(lag * 1000));
+        lagHist.recordValue(lagUs);
+        b.hist?.lag.recordValue(lagUs);
         b.lags.push(lag);
       }
     }
@@ -246,10 +275,14 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
   const workers: Worker[] = [];
   let firstClient = 0;
   for (let t = 0; t < threads; t++) {
+    const part = opts.share ?? { index: 1, count: 1, firstClientId: 0 };
     const cfg: WorkerConfig = {
       thread: t,
+      // Arrival streams of different parts must differ: the same seed and stream would offer
+      // the same arrivals in every part at the same instants.
+      stream: (part.index - 1) * 65_536 + t,
       clients: perThread[t],
-      firstClientId: firstClient,
+      firstClientId: part.firstClientId + firstClient,
       connection: opts.connection,
       workload: opts.workload,
       params: opts.params,
@@ -259,7 +292,8 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
       stages,
       share: perThread[t] / opts.clients,
       arrivals: opts.arrivals ?? 'poisson',
-      phase: t / threads,
+      // Uniform arrivals: the parts' threads interleave like one run's.
+      phase: (part.index - 1 + t / threads) / part.count,
       warmupSeconds: warmup,
       durationSeconds: duration,
       seed: opts.seed,
@@ -309,7 +343,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
           }
           if (++ready === threads) {
             // Everyone starts together, a little ahead so the message reaches each thread first.
-            startEpoch = performance.timeOrigin + performance.now() + 100;
+            startEpoch = Math.max(performance.timeOrigin + performance.now() + 100, opts.startAtMs ?? 0);
             for (const x of workers) x.postMessage({ type: 'start', epochMs: startEpoch });
           }
           break;
@@ -389,7 +423,8 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
       stoppedBecause ??= 'stopped: worker threads did not finish in time';
       for (let i = 0; i < threads; i++) markDone(i);
     }, ms);
-  const timers = [hardStopAfter((warmup + duration + 2 * (opts.drainSeconds ?? 10) + 150) * 1000)];
+  const waitForStart = Math.max(0, (opts.startAtMs ?? 0) - Date.now());
+  const timers = [hardStopAfter(waitForStart + (warmup + duration + 2 * (opts.drainSeconds ?? 10) + 150) * 1000)];
   const onAbortDeadline = () => timers.push(hardStopAfter(15_000));
   opts.signal?.addEventListener('abort', onAbortDeadline, { once: true });
   try {
@@ -454,6 +489,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
     latencyMs: latencyOf(overall),
     scheduleLagMs: lagHist.totalCount ? { p50: lagHist.getValueAtPercentile(50) / 1000, p99: lagHist.getValueAtPercentile(99) / 1000, max: lagHist.maxValue / 1000 } : { p50: 0, p99: 0, max: 0 },
     histogram: hdr.encodeIntoCompressedBase64(overall),
+    ...(opts.secondHistograms && mode === 'open' ? { scheduleLagHistogram: encoded(lagHist) } : {}),
     perTransaction: names.map((name, i) => ({
       name,
       weight: weights[i],
@@ -480,5 +516,5 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
   if (opts.slo) {
     traffic.slo = judgeSlo(opts.slo, { latencyAt: (q) => (overall.totalCount ? overall.getValueAtPercentile(q) / 1000 : 0), transactions, errors, achievedRate });
   }
-  return { traffic, fatal };
+  return { traffic, fatal, windowStartMs: Number.isFinite(startEpoch) ? Math.round(startEpoch + warmup * 1000) : 0 };
 }

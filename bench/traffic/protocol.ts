@@ -10,6 +10,8 @@ import type { WorkloadParams, WorkloadSpec } from './workload.ts';
 /** What the engine hands each worker. */
 export interface WorkerConfig {
   thread: number;
+  /** The open loop's arrival stream (distinct across the threads of every part of a split run). */
+  stream: number;
   /** Connections this thread owns, and the client_id of the first. */
   clients: number;
   firstClientId: number;

@@ -300,7 +300,7 @@ async function main(): Promise<void> {
   }
 
   async function openLoop(): Promise<void> {
-    const rng = new Rng(cfg.seed, 0x61727276, cfg.thread);
+    const rng = new Rng(cfg.seed, 0x61727276, cfg.stream);
     const profile = new RateProfile(cfg.initialRate, cfg.stages, cfg.share);
     const arrivals = new Arrivals(profile, cfg.arrivals, () => rng.next(), cfg.phase);
     const idle = [...conns.keys()];
