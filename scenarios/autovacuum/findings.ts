@@ -39,15 +39,23 @@ export interface ArmFacts {
   p99PerSecond: number[];
 }
 
-/** Per-table figures from an arm's samples; `startEpochMs` is the wall clock when the sampler started. */
-export function tableFacts(samples: readonly Sample[], table: string, index: string, startEpochMs: number): TableFacts {
-  const seen = samples.map((s) => s.tables[table]).filter((t) => t !== undefined);
+/**
+ * Per-table figures from an arm's samples. Counts run from the last sample before the
+ * churn began to the last one; dead rows are summarised over the samples inside the
+ * churn (`window`, seconds on the sampler's clock), so the idle seconds while the
+ * engine's threads start weigh in neither arm. `startEpochMs`: the wall clock when the
+ * sampler started.
+ */
+export function tableFacts(samples: readonly Sample[], table: string, index: string, startEpochMs: number, window: { from: number; to: number }): TableFacts {
+  const seen = samples.filter((s) => s.tables[table] !== undefined);
   if (seen.length === 0) throw new Error(`autovacuum: no sample saw ${table} in pg_stat_user_tables`);
-  const first = seen[0];
-  const last = seen[seen.length - 1];
-  const dead = seen.map((t) => t.dead);
-  const at = [...new Set(seen.map((t) => t.lastAutovacuumMs).filter((ms): ms is number => ms !== undefined && ms !== first.lastAutovacuumMs))].map((ms) => Math.max(0, (ms - startEpochMs) / 1000));
-  const bytes = (pick: (t: (typeof seen)[number]) => number | undefined) => {
+  const before = seen.filter((s) => s.seconds <= window.from);
+  const first = (before.length > 0 ? before[before.length - 1] : seen[0]).tables[table];
+  const last = seen[seen.length - 1].tables[table];
+  const during = seen.filter((s) => s.seconds >= window.from && s.seconds <= window.to);
+  const dead = (during.length > 0 ? during : seen).map((s) => s.tables[table].dead);
+  const at = [...new Set(seen.map((s) => s.tables[table].lastAutovacuumMs).filter((ms): ms is number => ms !== undefined && ms !== first.lastAutovacuumMs))].map((ms) => Math.max(0, (ms - startEpochMs) / 1000));
+  const bytes = (pick: (t: Sample['tables'][string]) => number | undefined) => {
     const a = pick(first);
     const b = pick(last);
     return a !== undefined && b !== undefined ? { first: a, last: b } : undefined;
@@ -132,7 +140,7 @@ function tableClause(base: TableFacts, tuned: TableFacts): string {
 
 /** The finding: runs, dead rows, growth per table and the churn's p99, tuned against default. */
 export function autovacuumFinding(base: ArmFacts, tuned: ArmFacts, setup: { armSeconds: number; naptime: number; naptimeChanged: boolean; serverNaptime: number }): string {
-  const nap = setup.naptimeChanged ? `autovacuum_naptime ${setup.naptime} s, set by pgscale for the scenario (the server's is ${setup.serverNaptime} s)` : `the server's autovacuum_naptime of ${setup.naptime} s`;
+  const nap = setup.naptimeChanged ? `autovacuum_naptime ${setup.naptime} s, set by pgscale for the scenario in place of the server's ${setup.serverNaptime} s` : `the server's autovacuum_naptime of ${setup.naptime} s`;
   const head = `Under the same churn, ${base.rate.toFixed(0)} transactions/s for ${setup.armSeconds} s per arm (${nap})`;
   const runs = [...base.tables, ...tuned.tables].reduce((a, t) => a + t.autovacuums, 0);
   if (runs === 0) {

@@ -216,7 +216,8 @@ async function measureArm(s: Setup, arm: Arm, schema: string): Promise<ArmOutcom
     ctx.log(`${NAME}: ${arm} arm: ${run.traffic.achievedRate.toFixed(0)} tx/s, p99 ${run.traffic.latencyMs.p99.toFixed(1)} ms`);
 
     return await inVariant(where, 'after the churn', async () => {
-      const tables = Object.entries(TABLES).map(([table, index]) => tableFacts(samples, table, index, startEpochMs));
+      const window = { from: offset - ctx.traffic.warmupSeconds, to: offset + s.armSeconds };
+      const tables = Object.entries(TABLES).map(([table, index]) => tableFacts(samples, table, index, startEpochMs, window));
       const t = run.traffic;
       const facts: ArmFacts = { name: arm, tables, rate: t.achievedRate, p99Ms: t.latencyMs.p99, p99PerSecond: t.series.flatMap((x) => (x.p99Ms !== undefined ? [x.p99Ms] : [])) };
       const sizes = [...(await tableSizes(admin, schema, 'user_sessions')), ...(await tableSizes(admin, schema, 'auto_tasks'))];
