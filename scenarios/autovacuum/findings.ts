@@ -110,6 +110,8 @@ export function armSeries(samples: readonly Sample[], tables: Readonly<Record<st
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+/** An index this small (a metapage, a root and a couple of leaves) is at its page floor. */
+const FEW_PAGES = 4 * 8192;
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const times = (n: number) => `${n} time${n === 1 ? '' : 's'}`;
 
@@ -134,7 +136,10 @@ function tableClause(base: TableFacts, tuned: TableFacts): string {
   const verdict = deadVerdict(base.dead, tuned.dead);
   const deadText = `${count(tuned.dead.mean)} dead rows on average (peak ${count(tuned.dead.max)}) against ${count(base.dead.mean)} (peak ${count(base.dead.max)})`;
   const grew = (x?: { first: number; last: number }) => (x ? formatBytes(Math.max(0, x.last - x.first)) : '?');
-  const growth = tuned.heapBytes && base.heapBytes ? `; its heap grew ${grew(tuned.heapBytes)} against ${grew(base.heapBytes)} and ${tuned.index} ${grew(tuned.indexBytes)} against ${grew(base.indexBytes)}` : '';
+  // An index of a few pages grows by whole pages, if at all: say so rather than compare.
+  const floor = (x?: { first: number; last: number }) => x !== undefined && x.last <= FEW_PAGES;
+  const indexText = floor(tuned.indexBytes) && floor(base.indexBytes) ? `${tuned.index} stayed at ${grew({ first: 0, last: tuned.indexBytes!.last })}, a few pages, in both` : `${tuned.index} ${grew(tuned.indexBytes)} against ${grew(base.indexBytes)}`;
+  const growth = tuned.heapBytes && base.heapBytes ? `; its heap grew ${grew(tuned.heapBytes)} against ${grew(base.heapBytes)} and ${indexText}` : '';
   return `${tuned.table} was autovacuumed ${times(tuned.autovacuums)} against ${times(base.autovacuums)} and held ${deadText}: ${verdict === 'no clear difference' ? 'no clear difference (the middle halves of the samples overlap)' : `${verdict} dead rows`}${growth}`;
 }
 
@@ -148,5 +153,5 @@ export function autovacuumFinding(base: ArmFacts, tuned: ArmFacts, setup: { armS
     return `${head}, neither arm saw an autovacuum — ${why} — so this run cannot tell the settings apart; run longer arms (--step) or on a server pgscale manages.`;
   }
   const clauses = base.tables.map((b) => tableClause(b, tuned.tables.find((t) => t.table === b.table)!));
-  return `${head}, with the design guide's per-table settings ${clauses.join('; ')}; the churn's p99 was ${formatMs(tuned.p99Ms)} against ${formatMs(base.p99Ms)} (per-second p99s: ${p99Verdict(base, tuned)}).`;
+  return `${head}, with the design guide's per-table settings, ${clauses.join('; ')}; the churn's p99 was ${formatMs(tuned.p99Ms)} against ${formatMs(base.p99Ms)} (per-second p99s: ${p99Verdict(base, tuned)}).`;
 }

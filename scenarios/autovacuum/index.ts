@@ -304,6 +304,11 @@ export const autovacuum: Scenario<AutovacuumMetric> = {
         }
         const [base, tuned] = arms;
         for (const a of arms) a.variant.metrics = { ...a.variant.metrics, armSeconds, naptimeSeconds: naptime.seconds };
+        const server = (await admin.query<{ threshold: string; factor: string }>("SELECT current_setting('autovacuum_vacuum_threshold') AS threshold, current_setting('autovacuum_vacuum_scale_factor') AS factor")).rows[0];
+        const trigger = (rows: number, factor: number) => Math.round(Number(server.threshold) + factor * rows).toLocaleString('en-US');
+        const thresholds = base.facts.tables
+          .map((t) => `${t.table} (${t.live.toLocaleString('en-US')} rows) at about ${trigger(t.live, Number(server.factor))} dead rows with the server's settings and ${trigger(t.live, Number(AGGRESSIVE[t.table as keyof typeof TABLES].autovacuum_vacuum_scale_factor))} with the guide's`)
+          .join(', ');
         const at = (a: ArmOutcome) => a.facts.tables.map((t) => `${t.table} ${t.autovacuumAt.length ? `at ${t.autovacuumAt.map((x) => `${x.toFixed(0)} s`).join(', ')}` : 'never'}`).join('; ');
         const notes = [
           `Each arm ran on its own scratch copy of user_sessions and auto_tasks from ${source.schema} (rows in load order, keys and the design's indexes built after them, vacuumed and analysed: the state a load leaves), dropped afterwards; a ${Math.max(1, ctx.traffic.stepSeconds)} s closed loop of ${defaultPoolSize()} connections did ${probe.traffic.achievedRate.toFixed(0)} tx/s first, and both arms were offered half of it (${rate} tx/s, open loop) for ${armSeconds} s (${ARM_STEPS} × --step) after ${ctx.traffic.warmupSeconds} s of warm-up.`,
@@ -311,6 +316,7 @@ export const autovacuum: Scenario<AutovacuumMetric> = {
           naptime.changed
             ? `autovacuum_naptime was ${naptime.seconds} s for the scenario, set by pgscale (ALTER SYSTEM, pg_reload_conf()) on the server it manages, so the launcher looked about ${VISITS_PER_ARM} times per arm as the default 60 s would in ${VISITS_PER_ARM} minutes; the server's ${naptime.serverSeconds} s was put back afterwards. Other databases on this server were autovacuumed as often meanwhile.`
             : `autovacuum_naptime stayed at the server's ${naptime.seconds} s${naptime.kept ? ` (${naptime.kept})` : ''}: the launcher looked at most ${Math.floor(armSeconds / naptime.seconds)} time(s) per arm.${naptime.seconds >= armSeconds ? ' That is no shorter than an arm: lengthen the arms with --step (each arm is 10 steps).' : ''}`,
+          `Autovacuum starts on a table when its dead rows pass autovacuum_vacuum_threshold (${server.threshold}) + the scale factor × its rows: ${thresholds}. The arms ran one after the other, default first.`,
           `Per-table settings — ${arms.map((a) => `${a.variant.name}: ${a.variant.description}`).join(' | ')}.`,
           `Autovacuums ended — default arm: ${at(base)}; aggressive arm: ${at(tuned)} (seconds from the arm's start, by pg_stat_user_tables.last_autovacuum; two within one sample show as one time).`,
           base.bloatTool
