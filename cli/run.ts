@@ -16,6 +16,7 @@ import { type Results, parseResults } from '../reports/schema.ts';
 import { type Dataset, type Scenario, selectScenarios } from '../scenarios/index.ts';
 import { DEFAULT_PROJECT_ROWS, type RunStep, runScenarios, scaleTag, scenarioData } from '../scenarios/runner.ts';
 import { parseInteger, parseMessages } from '../core/flags.ts';
+import { parseDuration } from '../bench/traffic/schedule.ts';
 import { readCalibration, recordLoad, recordTiming, writeCalibration } from './calibration.ts';
 import { buildPlan, checkFreeSpace, describePlan, planSetting, runDatasets } from './plan.ts';
 import { type ConnectionFlags, common, connectionOptions } from './options.ts';
@@ -36,6 +37,8 @@ export interface RunFlags extends ConnectionFlags {
   schemaPrefix: string;
   queryMs: number;
   poolerUrl?: string;
+  /** Load-test scenarios' measurement step, seconds (absent: the runner's default). */
+  step?: number;
   baselineRef?: string;
   rounds: number;
   resume?: string;
@@ -46,6 +49,13 @@ export interface RunFlags extends ConnectionFlags {
   project?: number;
   /** Messages per-row scenarios measure instead of --scale, projected to it. */
   sample?: number;
+}
+
+/** `--step`: a duration of at least one second (load-test steps shorter than that measure nothing steady). */
+function parseStep(value: string): number {
+  const seconds = parseDuration('--step', value);
+  if (!(seconds >= 1)) throw new PgscaleError('USAGE', `--step must be at least 1s (got '${value}')`, { hint: 'Give a duration such as 10s, 90s or 2m.' });
+  return seconds;
 }
 
 export function register(program: Command): void {
@@ -60,6 +70,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'folder for results.json, report.md and report.html (default: out/<timestamp>)')
     .option('--schema-prefix <name>', 'first part of the schemas the run creates and reuses (pgscale_<scale>_<seed>_<style>)', 'pgscale')
     .option('--pooler-url <url>', 'scenario pooling: a PgBouncer you run (default: start Debian\'s pgbouncer for the target)')
+    .addOption(new Option('--step <time>', 'load-test scenarios: the measurement step (capacity\'s and pooling\'s windows; an autovacuum arm is 10 steps), e.g. 30s (default: 5s)').argParser((v) => parseStep(v)))
     .option('--resume <dir>', 'finish an interrupted run: keep the scenarios DIR/results.json holds, measure the rest into it (same build, data and server)')
     .option('--baseline-ref <ref>', 'paired A/B run: also run the commit REF (checked out and installed beside this one), alternating with this build, and judge the differences (DIR/paired.json, DIR/compare.md)')
     .addOption(new Option('--rounds <n>', 'rounds of a paired run (--baseline-ref): each runs every scenario once per build').default(DEFAULT_ROUNDS).argParser(parseInteger('--rounds', 1, 100)))
@@ -172,7 +183,7 @@ export function register(program: Command): void {
             jobs: flags.jobs,
             schemaPrefix: flags.schemaPrefix,
             latency: { timeMs: flags.queryMs },
-            traffic: { poolerUrl: flags.poolerUrl },
+            traffic: { poolerUrl: flags.poolerUrl, ...(flags.step !== undefined ? { stepSeconds: flags.step } : {}) },
             log: (line) => info(flags, line),
             onLoadEvent,
           });

@@ -35,6 +35,12 @@ export function formatNumber(v: number): string {
   return v.toPrecision(3);
 }
 
+/** A row count as findings write it: `1000000000` → `1b`, `300000` → `300k`, `1500000` → `1.5m`, else with separators. */
+export function formatRows(n: number): string {
+  for (const [div, unit] of [[1e9, 'b'], [1e6, 'm'], [1e3, 'k']] as const) if (n >= div && n % (div / 10) === 0) return `${n / div}${unit}`;
+  return n.toLocaleString('en-US');
+}
+
 /** A value in its unit: bytes, ms, ops/s, s, × or bare. */
 export function formatValue(v: number | undefined, unit: string): string {
   if (v === undefined) return '–';

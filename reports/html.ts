@@ -16,6 +16,7 @@ import { displayKey, queryKey, varyingParams } from './metrics.ts';
 import type { QueryResult, Results, ScenarioResult } from './schema.ts';
 import { quantileSorted } from './stats.ts';
 import { barChart, boxChart, lineChart, PALETTE, type Box, type Series } from './svg.ts';
+import { seriesHtml } from './series.ts';
 import { trafficSection } from './traffic-html.ts';
 
 export interface HtmlOptions {
@@ -168,7 +169,7 @@ function scenarioSection(s: ScenarioResult): string {
     ? capacityHtml(s.capacity)
     : s.variants.length === 0
       ? '<p class="muted">No variant results.</p>'
-      : sizesSection(s, colors) + distributionSection(s, colors) + paramSection(s, colors) + metricsTable(s) + planViewer(s);
+      : sizesSection(s, colors) + seriesHtml(s, colors) + distributionSection(s, colors) + paramSection(s, colors) + metricsTable(s) + planViewer(s);
   return `${head}${status}${about}${notes}${body}</section>`;
 }
 

@@ -12,6 +12,7 @@ import { formatBytes, formatChange, formatLatencyPair, formatNumber, LATENCY_FOO
 import { displayKey, queryKey, varyingParams } from './metrics.ts';
 import { capacityMarkdown } from './capacity-report.ts';
 import type { Results, ScenarioResult } from './schema.ts';
+import { seriesMarkdown } from './series.ts';
 import { trafficMarkdown } from './traffic-markdown.ts';
 
 export interface MarkdownOptions {
@@ -101,7 +102,7 @@ function scenarioSection(s: ScenarioResult, deltas: Map<string, MetricComparison
     lines.push(`> ${mdCell(s.finding)}`);
   }
   if (s.claim) lines.push('', `Claim tested: “${mdCell(s.claim)}”`);
-  lines.push(...sizesTable(s, deltas), ...latencyTable(s, deltas), ...metricsTable(s, deltas), ...(s.capacity ? capacityMarkdown(s.capacity) : []));
+  lines.push(...sizesTable(s, deltas), ...latencyTable(s, deltas), ...metricsTable(s, deltas), ...seriesMarkdown(s), ...(s.capacity ? capacityMarkdown(s.capacity) : []));
   if (s.notes && s.notes.length > 0) lines.push('', ...s.notes.map((n) => `- ${mdCell(n)}`));
   return lines;
 }

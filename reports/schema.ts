@@ -84,12 +84,26 @@ export const QueryResult = z.object({
 });
 export type QueryResult = z.infer<typeof QueryResult>;
 
+/**
+ * One quantity sampled over a variant's run, by seconds since the run began (a load
+ * test's dead rows, sizes, p99 per interval): drawn as a line, one per variant, in the
+ * chart named `name`.
+ */
+export const TimeSeries = z.object({
+  name: z.string(),
+  unit: z.enum(['B', 'ms', '%', '']),
+  points: z.array(z.object({ seconds: z.number(), value: z.number() })),
+});
+export type TimeSeries = z.infer<typeof TimeSeries>;
+
 export const VariantResult = z.object({
   name: z.string(),
   description: z.string().optional(),
   sizes: z.array(SizeEntry),
   queries: z.array(QueryResult),
   metrics: z.record(z.string(), z.number()),
+  /** Quantities sampled over the variant's run; absent for variants measured once. */
+  series: z.array(TimeSeries).optional(),
 });
 export type VariantResult = z.infer<typeof VariantResult>;
 

@@ -13,6 +13,7 @@ import type { EnumStyle } from '../generators/enums.ts';
 import type { DataParams, TableName } from '../generators/index.ts';
 import { undeclaredMetrics } from '../reports/metrics.ts';
 import type { CapacityResult, MetricDecl, ScenarioResult, VariantResult } from '../reports/schema.ts';
+import { autovacuum } from './autovacuum/index.ts';
 import { capacity } from './capacity/index.ts';
 import { coveringIndex } from './covering-index/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
@@ -178,6 +179,7 @@ export const SCENARIOS: readonly Scenario[] = [
   // Last: they load a data set of their own and spend their time on load steps.
   capacity,
   pooling,
+  autovacuum,
   uuidKeys,
 ];
 

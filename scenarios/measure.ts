@@ -2,7 +2,8 @@
  * One measured query as the results record it: latency (tinybench, warmed up), then the
  * plan of the same query under the same settings (EXPLAIN ANALYZE, BUFFERS, on a warm
  * cache), and the labels that say what was measured. Failures gain the scenario,
- * variant and query they came from.
+ * variant and query they came from. And how two measured queries compare, in the words
+ * findings use.
  */
 import type pg from 'pg';
 import { explain } from '../bench/explain.ts';
@@ -10,6 +11,7 @@ import { type LatencyOptions, type LatencyResult, measureLatency, resolveLatency
 import { statementTimeoutGuard } from '../bench/timeout.ts';
 import { toPgscaleError } from '../db/errors.ts';
 import { quoteIdent } from '../db/quote.ts';
+import { formatMs } from '../reports/format.ts';
 import type { QueryResult } from '../reports/schema.ts';
 
 export type Labels = Record<string, string | number | boolean>;
@@ -104,4 +106,22 @@ export async function measureQuery(client: pg.Client, spec: QuerySpec, latency: 
       return toQueryResult(spec.name, l, { params: spec.labels, plan, planSummary: timedOut ? { ...summary, cappedAtMs: capMs } : summary });
     }),
   );
+}
+
+/**
+ * "a is faster/slower than b" only when the 95 % intervals of the means (mean ± rme) do
+ * not overlap; otherwise "no clear difference" with both intervals.
+ */
+export function compareLatency(a: QueryResult | undefined, b: QueryResult | undefined): string {
+  if (!a || !b) return 'not measured';
+  const span = (q: QueryResult) => {
+    const half = (q.latencyMs.mean * (q.rme ?? 100)) / 100;
+    return [q.latencyMs.mean - half, q.latencyMs.mean + half] as const;
+  };
+  const [al, ah] = span(a);
+  const [bl, bh] = span(b);
+  const both = `${formatMs(a.latencyMs.p50)} vs ${formatMs(b.latencyMs.p50)} p50`;
+  if (ah < bl) return `faster (${both})`;
+  if (bh < al) return `slower (${both})`;
+  return `no clear difference (${both}; means ${formatMs(a.latencyMs.mean)} ± ${(a.rme ?? 0).toFixed(0)} % vs ${formatMs(b.latencyMs.mean)} ± ${(b.rme ?? 0).toFixed(0)} %)`;
 }

@@ -15,8 +15,7 @@ import { quoteIdent } from '../../db/quote.ts';
 import { formatBytes, formatMs } from '../../reports/format.ts';
 import type { QueryResult } from '../../reports/schema.ts';
 import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioVariant } from '../index.ts';
-import { type MeasureWhere, inVariant, measureQuery } from '../measure.ts';
-import { compareLatency } from '../partial-index/findings.ts';
+import { type MeasureWhere, compareLatency, inVariant, measureQuery } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
 
 const NAME = 'covering-index';

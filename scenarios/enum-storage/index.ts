@@ -8,12 +8,11 @@ import type pg from 'pg';
 import { type RelationSize, findSize, tableSizes } from '../../bench/sizes.ts';
 import { quoteIdent, quoteLiteral } from '../../db/quote.ts';
 import { type EnumDomain, type EnumStyle, ENUM_STYLES, code, entries } from '../../generators/enums.ts';
-import { formatBytes } from '../../reports/format.ts';
+import { formatBytes, formatRows } from '../../reports/format.ts';
 import type { QueryResult } from '../../reports/schema.ts';
 import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioVariant } from '../index.ts';
 import { inVariant, measureQuery } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
-import { rowsText } from '../time-index/findings.ts';
 
 const NAME = 'enum-storage';
 const TABLES = ['auto_tasks', 'message_history', 'user_sessions'] as const;
@@ -227,13 +226,13 @@ export function explainFindings(m: Map<EnumStyle, StyleMeasure>, projection: Enu
   const { sampledFrom } = projection;
   const sampled =
     sampledFrom !== undefined
-      ? `; measured on ${rowsText(projection.measuredRows)} (a --sample of ${rowsText(sampledFrom)}), projected to ${rowsText(projection.projectRows)}: ${formatBytes(saved * tasks)} of auto_tasks heap saved`
+      ? `; measured on ${formatRows(projection.measuredRows)} (a --sample of ${formatRows(sampledFrom)}), projected to ${formatRows(projection.projectRows)}: ${formatBytes(saved * tasks)} of auto_tasks heap saved`
       : '';
   const finding =
     `SMALLINT saves ${f1(saved)} bytes/row (${f1(pct)} %) on auto_tasks' heap against VARCHAR ` +
     `(${f1(savedTotal)} with its indexes${indexTooSmall ? ', too few index pages at this scale to tell' : ''}); the design claims ${CLAIMED_BYTES} — ` +
     `≈ ${gb(saved)} per billion rows, not ${CLAIMED_BYTES} GB${sampled}.`;
-  const at = `${rowsText(projection.projectRows)} messages (${tasks.toLocaleString('en-US')} auto_tasks rows)`;
+  const at = `${formatRows(projection.projectRows)} messages (${tasks.toLocaleString('en-US')} auto_tasks rows)`;
   const perEntry = (x: StyleMeasure) => f1(idxBytes(x) / Math.max(1, x.openTasks));
   const indexNote = indexTooSmall
     ? `idx_tasks_status (status, priority) WHERE status < 5 holds ${s.openTasks.toLocaleString('en-US')} entries in ${idxPages(s)} pages with SMALLINT keys and ${idxPages(v)} with VARCHAR: ` +
@@ -264,8 +263,8 @@ export function explainFindings(m: Map<EnumStyle, StyleMeasure>, projection: Enu
         `page fill and index depth make the real figure differ by a few percent).`,
     ...(sampledFrom !== undefined
       ? [
-          `Measured on a ${rowsText(projection.measuredRows)}-message sample (--sample) of the run's ${rowsText(sampledFrom)}: the sizes per row hold at any scale and are projected; ` +
-            `the query latencies are the sample's smaller tables', not those of ${rowsText(sampledFrom)} messages.`,
+          `Measured on a ${formatRows(projection.measuredRows)}-message sample (--sample) of the run's ${formatRows(sampledFrom)}: the sizes per row hold at any scale and are projected; ` +
+            `the query latencies are the sample's smaller tables', not those of ${formatRows(sampledFrom)} messages.`,
         ]
       : []),
     `ORDER BY priority on VARCHAR/TEXT sorts names alphabetically (critical < high < low …), so those variants sort by a CASE rank to return the same rows.`,

@@ -1,6 +1,6 @@
 /** maintenance's computed finding and notes: sentences built from the measured numbers only. */
 import { formatBytes, formatMs } from '../../reports/format.ts';
-import { compareLatency } from '../partial-index/findings.ts';
+import { compareLatency } from '../measure.ts';
 import type { StageMeasure } from './index.ts';
 import { type ClusterForms, type Observed, PROBE_LOCK_TIMEOUT_MS, type Refusal } from './operations.ts';
 

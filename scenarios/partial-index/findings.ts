@@ -1,6 +1,7 @@
 /** partial-index's computed finding and notes: sentences built from the measured numbers only. */
 import { formatBytes, formatMs } from '../../reports/format.ts';
 import type { QueryResult } from '../../reports/schema.ts';
+import { compareLatency } from '../measure.ts';
 import { type ArmMeasure, type Copy, INDEX, type Target } from './index.ts';
 
 /** An index this small is a B-tree's floor (metapage + one leaf): a ratio against it understates the difference. */
@@ -9,24 +10,6 @@ const WHAT: Record<Target, string> = { unread: 'unread messages', tasks: 'open t
 
 const pct = (a: number, b: number) => (b > 0 ? `${((100 * a) / b).toFixed(1)} %` : '?');
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(1)}×` : '?×');
-
-/**
- * "a is faster/slower than b" only when the 95 % intervals of the means (mean ± rme) do
- * not overlap; otherwise "no clear difference" with both intervals.
- */
-export function compareLatency(a: QueryResult | undefined, b: QueryResult | undefined): string {
-  if (!a || !b) return 'not measured';
-  const span = (q: QueryResult) => {
-    const half = (q.latencyMs.mean * (q.rme ?? 100)) / 100;
-    return [q.latencyMs.mean - half, q.latencyMs.mean + half] as const;
-  };
-  const [al, ah] = span(a);
-  const [bl, bh] = span(b);
-  const both = `${formatMs(a.latencyMs.p50)} vs ${formatMs(b.latencyMs.p50)} p50`;
-  if (ah < bl) return `faster (${both})`;
-  if (bh < al) return `slower (${both})`;
-  return `no clear difference (${both}; means ${formatMs(a.latencyMs.mean)} ± ${(a.rme ?? 0).toFixed(0)} % vs ${formatMs(b.latencyMs.mean)} ± ${(b.rme ?? 0).toFixed(0)} %)`;
-}
 
 /** The finding (sizes, the unread query, the burst's WAL, generic plans) and notes with the detail. */
 export function describeFindings(arms: readonly ArmMeasure[], copy: Copy): { finding: string; notes: string[] } {

@@ -1,5 +1,5 @@
 /** time-index's computed finding and notes: sentences built from the measured numbers only. */
-import { formatBytes, formatMs } from '../../reports/format.ts';
+import { formatBytes, formatMs, formatRows } from '../../reports/format.ts';
 import type { QueryResult } from '../../reports/schema.ts';
 import type { ScenarioVariant } from '../index.ts';
 import { REPS } from './copy-probe.ts';
@@ -34,12 +34,6 @@ export function heapBlocks(q: QueryResult | undefined): number | undefined {
   return (s.heapBlocksExact ?? 0) + (s.heapBlocksLossy ?? 0);
 }
 
-/** `1000000000` → `1b`, `300000` → `300k`, else the number with separators. */
-export function rowsText(n: number): string {
-  for (const [div, unit] of [[1e9, 'b'], [1e6, 'm'], [1e3, 'k']] as const) if (n >= div && n % (div / 10) === 0) return `${n / div}${unit}`;
-  return n.toLocaleString('en-US');
-}
-
 /** What the sizes were projected to, and what a BRIN range costs where the probes could tell. */
 export interface ProjectionInput {
   production: Production;
@@ -72,11 +66,11 @@ export function describeFindings(
   const brinHeld = metric('brin', 'populatedIndexBytes');
   const { production } = proj;
   const projected = (name: string) => measures.find((m) => m.variant.name === name)?.projected;
-  const at = `${rowsText(production.rows)} messages in ${production.populated} monthly partitions`;
-  const measured = `measured on ${rowsText(proj.measuredRows)}${proj.sampledFrom !== undefined ? ` (a --sample of ${rowsText(proj.sampledFrom)})` : ''}`;
+  const at = `${formatRows(production.rows)} messages in ${production.populated} monthly partitions`;
+  const measured = `measured on ${formatRows(proj.measuredRows)}${proj.sampledFrom !== undefined ? ` (a --sample of ${formatRows(proj.sampledFrom)})` : ''}`;
   const projection =
     projected('btree') !== undefined && projected('brin') !== undefined
-      ? `projected to ${at}, ${bytes(projected('brin')!)} vs ${bytes(projected('btree')!)} (${ratio(projected('btree'), projected('brin'), 'smaller', 'larger')}; ${measured}, projected to ${rowsText(production.rows)})`
+      ? `projected to ${at}, ${bytes(projected('brin')!)} vs ${bytes(projected('btree')!)} (${ratio(projected('btree'), projected('brin'), 'smaller', 'larger')}; ${measured}, projected to ${formatRows(production.rows)})`
       : `not projected to ${at}: too few heap pages at this scale to measure what a BRIN range costs (${measured})`;
   const finding =
     `On the ${populated} partition${populated === 1 ? '' : 's'} holding the copied rows, BRIN on created_at is ${ratio(btreeHeld, brinHeld, 'smaller', 'larger')} than the B-tree (${bytes(brinHeld ?? 0)} vs ${bytes(btreeHeld ?? 0)}), ` +
@@ -137,13 +131,13 @@ function projectionNote(measures: VariantMeasure[], proj: ProjectionInput): stri
   const multi = proj.range['brin-multi-probe'];
   const p = proj.production;
   return (
-    `Projected to ${rowsText(p.rows)} messages (${proj.sampledFrom === p.rows ? "the run's --scale" : '--project'}) in ${p.partitions} partitions, ${p.populated} holding rows: partitions × the empty floor + populated partitions × what one adds regardless of rows + rows × bytes per row — ${each}. ` +
+    `Projected to ${formatRows(p.rows)} messages (${proj.sampledFrom === p.rows ? "the run's --scale" : '--project'}) in ${p.partitions} partitions, ${p.populated} holding rows: partitions × the empty floor + populated partitions × what one adds regardless of rows + rows × bytes per row — ${each}. ` +
     `The B-tree's bytes per row are measured above its floor on the populated partitions. A BRIN grows by one summary per pages_per_range heap pages, which at this scale fits in its first summary page, ` +
     `so what a range costs is measured with probes of pages_per_range 1 on the same rows: ` +
     [range && `minmax ${price(range)}`, multi && `minmax-multi ${price(multi)}`].filter(Boolean).join(', ') +
     (range && multi ? '' : `${range || multi ? '; ' : ''}too few heap pages at this scale for the ${range ? 'minmax-multi' : 'minmax'} probe to tell, so ${range ? 'brin-multi is' : multi ? 'brin and brin-16 are' : 'no BRIN is'} not projected (a larger ${proj.sampledFrom !== undefined ? '--sample' : '--scale'} will)`) +
     `; a range's cost times the copy's heap pages per row over pages_per_range gives BRIN's bytes per row. ` +
-    `Measured on a ${rowsText(proj.measuredRows)}-message data set${proj.sampledFrom !== undefined ? ` (a --sample of the run's ${rowsText(proj.sampledFrom)})` : ''}; the rest is projected, linear in rows (the B-tree's depth and the page fill of a real table make it differ by a few percent).`
+    `Measured on a ${formatRows(proj.measuredRows)}-message data set${proj.sampledFrom !== undefined ? ` (a --sample of the run's ${formatRows(proj.sampledFrom)})` : ''}; the rest is projected, linear in rows (the B-tree's depth and the page fill of a real table make it differ by a few percent).`
   );
 }
 

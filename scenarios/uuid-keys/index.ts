@@ -169,6 +169,10 @@ export const uuidKeys: Scenario<UuidKeysMetric> = {
     'Random UUIDv4 keys insert all over the primary key: pages split in the middle and stay about 70 % full, every leaf page is changed (and after a checkpoint written whole to the WAL) and must stay in memory; UUIDv7 keys append at the right edge, so the index is smaller and denser, the inserts write far less WAL and touch only the last few pages.',
   claim: 'Ids of high-volume tables are UUIDs (generated, never colliding); message_history is keyed by (id, created_at) with random ids.',
   variants: VARIANTS,
+  // Two message-shaped tables of the run's scale of rows exist at once, with about 100 B
+  // of content each: declared as two copies of half of message_history (its rows are far
+  // longer), an upper bound for the plan's disk.
+  scratch: { table: 'message_history', copies: 2, months: 12, style: 'smallint' },
   core: false,
   metrics: METRICS,
   async run(ctx): Promise<ScenarioOutcome<UuidKeysMetric>> {

@@ -5,32 +5,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inspectSchema } from '../../db/schema.ts';
-import type { Results, ScenarioResult, VariantResult } from '../../reports/schema.ts';
 import { partitioning } from '../../scenarios/partitioning/index.ts';
-import { datasetSchema, runScenarios } from '../../scenarios/runner.ts';
-import { dropSchema, testClient, testTarget, uniqueSchema } from '../support/db.ts';
+import { datasetSchema } from '../../scenarios/runner.ts';
+import { testClient } from '../support/db.ts';
+import { scenarioRun, variant } from '../support/scenario-run.ts';
 
-const DATA = { scale: 20_000, seed: 7, months: 12 };
-const PREFIX = uniqueSchema('part');
-const LATENCY = { timeMs: 25, warmupMs: 5, minSamples: 3 };
-
-let results: Promise<Results> | undefined;
-function run(): Promise<Results> {
-  results ??= testTarget().then((target) => runScenarios(target, { data: DATA, scenarios: [partitioning], jobs: 2, schemaPrefix: PREFIX, latency: LATENCY }));
-  return results;
-}
-
-async function scenario(): Promise<ScenarioResult> {
-  const s = (await run()).scenarios[0];
-  assert.is(s.status, 'ok', s.error?.message);
-  return s;
-}
-
-function variant(s: ScenarioResult, name: string): VariantResult {
-  const v = s.variants.find((x) => x.name === name);
-  assert.ok(v, `variant ${name}`);
-  return v!;
-}
+const RUN = scenarioRun('part', [partitioning]);
+const scenario = () => RUN.scenario();
 
 test('a day\'s range on the partitioned copy scans exactly one partition; the unpartitioned copy scans its one table', async () => {
   const s = await scenario();
@@ -81,15 +62,12 @@ test('the scratch copy is dropped when the scenario ends', async () => {
   await scenario();
   const c = await testClient();
   try {
-    assert.is((await inspectSchema(c, datasetSchema(PREFIX, DATA, 'part'))).exists, false);
+    assert.is((await inspectSchema(c, datasetSchema(RUN.prefix, RUN.data, 'part'))).exists, false);
   } finally {
     await c.end();
   }
 });
 
-test('clean up the data set this file loaded', async () => {
-  await run().catch(() => undefined);
-  await dropSchema(datasetSchema(PREFIX, DATA, 'smallint'));
-});
+test('clean up the data set this file loaded', () => RUN.cleanUp());
 
 test.run();
