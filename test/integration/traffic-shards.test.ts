@@ -96,4 +96,11 @@ test('the shards in another order are another layout: refused, naming the shard'
   assert.match(run.stderr, /shard 1\/2: schema '\w+' holds shard 2 of 2/);
 });
 
+test('a pgbench script on shards is refused before anything connects: it names no tenant', async () => {
+  const run = await traffic('script', ['--script', 'bench/scripts/select-only.sql']);
+  assert.is(run.code, 2, run.stderr);
+  assert.match(run.stderr, /--script cannot run on a sharded target/);
+  assert.match(run.stderr, /ctx\.tenant/);
+});
+
 test.run();
