@@ -30,6 +30,7 @@ export function trafficJson(t: Traffic) {
     slo: t.slo ? { spec: t.slo.spec, met: t.slo.met, checks: t.slo.checks } : null,
     partial: t.partial ?? false,
     defaultPartitionRows: t.dataset?.defaultPartitionRows,
+    shards: t.shards ? { count: t.shards.count, placement: t.shards.placement, crossShardTransactions: t.shards.crossShardTransactions, perShard: t.shards.perShard } : null,
   };
 }
 
@@ -49,6 +50,11 @@ export function trafficSummary(t: Traffic): string {
   if (t.mergedFrom) lines.push(`merged from ${t.mergedFrom.length} parts: ${t.mergedFrom.map((p) => `${p.index}/${p.count}${p.host ? ` on ${p.host}` : ''} ${n(p.transactions)} transactions`).join(', ')}`);
   const attempts = t.transactions + t.errors;
   lines.push(`transactions: ${n(t.transactions)}, ${t.achievedRate.toFixed(1)} tps; failed ${n(t.errors)} (${attempts ? ((100 * t.errors) / attempts).toFixed(3) : '0.000'} %), retried ${n(t.retries)}, dropped ${n(t.dropped)}, reconnects ${n(t.reconnects)}`);
+  if (t.shards) {
+    const sh = t.shards;
+    lines.push(`shards: ${sh.count}, tenants placed by ${sh.placement}; cross-shard transactions: ${n(sh.crossShardTransactions)}`);
+    for (const p of sh.perShard) lines.push(`  shard ${p.shard}/${sh.count}: ${n(p.transactions)} transactions, ${p.rate.toFixed(1)} tps, failed ${n(p.errors)}`);
+  }
   const codes = Object.entries(t.errorsBySqlstate);
   if (codes.length) lines.push(`failures by SQLSTATE: ${codes.map(([c, k]) => `${c} ${n(k)}`).join(', ')}`);
   lines.push(`latency in ms${t.mode === 'open' ? ', from each transaction\'s intended start' : ''}:`);

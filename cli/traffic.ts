@@ -36,6 +36,8 @@ import { type Part, partOption } from './part.ts';
 import { loadProgress } from './progress.ts';
 import { DEFAULT_RUN_SCALE, writeResults } from './run.ts';
 import { withTarget } from './session.ts';
+import { type ShardFlags, isSharded, shardOptions, withShards } from './shard.ts';
+import { resultsLayout, shardedDataset } from './traffic-shards.ts';
 import { capacitySummary, trafficJson, trafficSummary } from './traffic-summary.ts';
 import { MIXES } from '../workloads/index.ts';
 
@@ -43,7 +45,7 @@ import { MIXES } from '../workloads/index.ts';
 const TRAFFIC_PREFIX = `pgscale_${TRAFFIC_SUFFIX}`;
 
 
-export interface TrafficFlags extends ConnectionFlags {
+export interface TrafficFlags extends ConnectionFlags, ShardFlags {
   mix?: string;
   script: string[];
   workload?: string;
@@ -129,11 +131,12 @@ export function register(program: Command): void {
     .addOption(new Option('--max-tries <n>', 'tries per transaction on serialization failure or deadlock (pgbench --max-tries)').default(3).argParser(parseInteger('--max-tries', 1, 1000)))
     .addOption(partOption('run this share of the load test: 1/N of --clients and of the --rate or --stages; merge the parts with pgscale merge'))
     .option('--start-at <time>', 'start the measurement at this moment (ISO 8601, e.g. 2025-06-01T12:00:00Z), so the parts of a split run line up');
-  connectionOptions(cmd).action(async (flags: TrafficFlags) => {
+  connectionOptions(shardOptions(cmd)).action(async (flags: TrafficFlags) => {
     const plan = await resolvePlan(flags);
     const out = resolve(flags.out ?? join('out', `traffic-${new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19)}`));
     const interrupt = new AbortController();
-    const outcome = await withTarget(flags, (target) => runOnTarget(target, flags, plan, interrupt.signal), interrupt);
+    const run = (targets: Target[]) => runOnTargets(targets, flags, plan, interrupt.signal);
+    const outcome = isSharded(flags) ? await withShards(flags, run, interrupt) : await withTarget(flags, (target) => run([target]), interrupt);
     const files = await writeResults(out, outcome.results);
     const t = outcome.results.traffic;
     if (!t) {
@@ -207,6 +210,7 @@ async function resolvePlan(flags: TrafficFlags): Promise<Plan> {
     ...(startAtMs !== undefined ? { startAtMs } : {}),
   } as const;
   if (flags.schema) checkSchemaName(flags.schema);
+  if (isSharded(flags)) checkShardedPlan(flags);
 
   if (flags.script.length > 0) {
     const scripts = flags.script.map((arg) => {
@@ -270,6 +274,18 @@ function splitRun(flags: TrafficFlags, p: Part, whole: { clients: number; rate?:
   };
 }
 
+/** What a sharded target cannot run (yet): usage errors before anything starts. */
+function checkShardedPlan(flags: TrafficFlags): void {
+  if (flags.script.length > 0) {
+    throw new PgscaleError('USAGE', '--script cannot run on a sharded target: a pgbench script names no tenant, so its statements have no shard to go to', {
+      hint: 'Use --mix platform, or a --workload module whose transactions call ctx.tenant(id) before their first statement (docs/sharding.md).',
+    });
+  }
+  if (flags.findCapacity) {
+    throw new PgscaleError('USAGE', '--find-capacity does not run on a sharded target yet', { hint: 'Run fixed rates (--rate) against the shards, or search for the capacity of one server.' });
+  }
+}
+
 /** `--start-at`: an ISO 8601 moment, in ms since the epoch. */
 function parseStartAt(value: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
@@ -286,39 +302,58 @@ interface Outcome {
   fatal?: { message: string; code?: string };
 }
 
-async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, signal: AbortSignal): Promise<Outcome> {
+/**
+ * One load test on its target: one server, or the shards of a sharded target (in shard
+ * order), each transaction on its tenant's shard. The data set, its lock, its clock and
+ * the workload's preparation are per shard; the environment is the first shard's.
+ */
+async function runOnTargets(targets: Target[], flags: TrafficFlags, plan: Plan, signal: AbortSignal): Promise<Outcome> {
   const log = (line: string) => info(flags, line);
+  const sharded = isSharded(flags);
+  const label = (i: number) => (sharded ? `shard ${i + 1}/${targets.length}: ` : '');
   let schema: string | undefined;
   let params: WorkloadParams = { scale: 1, seed: flags.seed, months: flags.months, enums: 'smallint', vars: plan.vars, clockStartMs: Date.now() };
-  const admin = await target.connect();
-  admin.on('error', (err) => log(`connection error: ${err.message}`));
+  const admins: pg.Client[] = [];
   try {
+    for (const target of targets) {
+      const c = await target.connect();
+      c.on('error', (err) => log(`connection error: ${err.message}`));
+      admins.push(c);
+    }
+    const [target] = targets;
+    const [admin] = admins;
     if (plan.usesDataset) {
-      const ds = await dataset(target, admin, flags, log);
+      const ds = sharded ? await shardedDataset(targets, admins, flags, TRAFFIC_PREFIX, log) : await dataset(target, admin, flags, log);
       schema = ds.schema;
       // One load test per data set at a time: two would share its clock and its new keys.
       // The parts of one split run share it (shared lock): together they are one load test.
-      const lock = await admin.query<{ ok: boolean }>(`SELECT ${plan.part ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}(hashtext('pgscale traffic ' || $1)) AS ok`, [schema]);
-      if (!lock.rows[0].ok) {
-        throw new PgscaleError('SERVER', `another pgscale traffic run is using the data set ${schema}`, {
-          hint: 'Wait for it to end, or give this run a data set of its own (--schema, or another --seed).',
-        });
+      for (const [i, a] of admins.entries()) {
+        const lock = await a.query<{ ok: boolean }>(`SELECT ${plan.part ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock'}(hashtext('pgscale traffic ' || $1)) AS ok`, [schema]);
+        if (!lock.rows[0].ok) {
+          throw new PgscaleError('SERVER', `${label(i)}another pgscale traffic run is using the data set ${schema}`, {
+            hint: 'Wait for it to end, or give this run a data set of its own (--schema, or another --seed).',
+          });
+        }
       }
-      params = await datasetParams(admin, schema, { ...ds.params, vars: plan.vars });
-      log(`traffic: ${plan.workload.name} on ${schema}; the data set's clock continues from ${new Date(params.clockStartMs).toISOString()}`);
+      // The shards' clocks can differ (a shard's last run wrote later): continue from the latest.
+      const clocks = await Promise.all(admins.map((a) => datasetParams(a, schema!, { ...ds.params, vars: plan.vars })));
+      params = clocks.reduce((a, b) => (b.clockStartMs > a.clockStartMs ? b : a));
+      log(`traffic: ${plan.workload.name} on ${schema}${sharded ? ` across ${targets.length} shards` : ''}; the data set's clock continues from ${new Date(params.clockStartMs).toISOString()}`);
     }
     const scriptVars: Record<string, number | string> = { ...plan.vars };
     if (plan.workload.kind === 'script' && scriptVars.scale === undefined) scriptVars.scale = await pgbenchScale(admin);
     if (plan.workload.kind === 'script') params = { ...params, scale: Number(scriptVars.scale) || 1 };
     const connection = trafficConnection(target, schema);
     if (schema) {
-      // The parts of a split run prepare the same data set at the same moment: one at a
-      // time, or two would create the same partition at once (42P07).
-      await admin.query(`SELECT pg_advisory_lock(hashtext('pgscale traffic-prepare ' || $1))`, [schema]);
-      try {
-        await prepareWorkload(target, schema, plan.prepare, params);
-      } finally {
-        await admin.query(`SELECT pg_advisory_unlock(hashtext('pgscale traffic-prepare ' || $1))`, [schema]);
+      for (const [i, a] of admins.entries()) {
+        // The parts of a split run prepare the same data set at the same moment: one at a
+        // time, or two would create the same partition at once (42P07).
+        await a.query(`SELECT pg_advisory_lock(hashtext('pgscale traffic-prepare ' || $1))`, [schema]);
+        try {
+          await prepareWorkload(targets[i], schema, plan.prepare, params);
+        } finally {
+          await a.query(`SELECT pg_advisory_unlock(hashtext('pgscale traffic-prepare ' || $1))`, [schema]);
+        }
       }
     }
     const environment = await environmentFingerprint(admin, target);
@@ -328,7 +363,7 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
     log(`traffic: ${describeMode}, ${plan.threads} thread(s), ${plan.warmupSeconds} s warm-up + ${plan.durationSeconds} s${plan.part ? `; part ${plan.part.index}/${plan.part.count} of ${plan.part.of.clients} connections${plan.part.of.rate !== null ? `, ${plan.part.of.rate} tx/s` : ''}` : ''}`);
     if (plan.startAtMs !== undefined) log(plan.startAtMs > Date.now() ? `traffic: starting at ${new Date(plan.startAtMs).toISOString()}` : `traffic: --start-at ${new Date(plan.startAtMs).toISOString()} has passed: starting now`);
     const run = await runTraffic({
-      connection,
+      ...(sharded ? { shards: targets.map((t) => trafficConnection(t, schema)) } : { connection }),
       workload: plan.workload,
       params,
       scriptVars,
@@ -360,15 +395,23 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
     }
     if (schema) {
       const ds = schema;
-      traffic.dataset = await finishDatasetRun(admin, ds, {
-        params,
-        startedAt,
-        tool: `pgscale ${toolFingerprint().version} traffic ${plan.workload.name}`,
-        transactions: Object.fromEntries(traffic.perTransaction.map((t) => [t.name, t.transactions])),
-      }).catch((err) => {
-        log(`traffic: could not record this run in ${ds}._pgscale_traffic: ${toPgscaleError(err).message}`);
-        return { schema: ds };
-      });
+      // Every shard records the run (the whole run's counts: a shard's next run continues its clock from it).
+      const finished = await Promise.all(
+        admins.map((a, i) =>
+          finishDatasetRun(a, ds, {
+            params,
+            startedAt,
+            tool: `pgscale ${toolFingerprint().version} traffic ${plan.workload.name}`,
+            transactions: Object.fromEntries(traffic.perTransaction.map((t) => [t.name, t.transactions])),
+          }).catch((err): Traffic['dataset'] => {
+            log(`traffic: ${label(i)}could not record this run in ${ds}._pgscale_traffic: ${toPgscaleError(err).message}`);
+            return { schema: ds };
+          }),
+        ),
+      );
+      const defaults: Record<string, number> = {};
+      for (const f of finished) for (const [table, n] of Object.entries(f?.defaultPartitionRows ?? {})) defaults[table] = (defaults[table] ?? 0) + n;
+      traffic.dataset = { schema: ds, ...(finished.some((f) => f?.defaultPartitionRows) ? { defaultPartitionRows: defaults } : {}) };
     }
     const results: Results = {
       schemaVersion: SCHEMA_VERSION,
@@ -379,11 +422,12 @@ async function runOnTarget(target: Target, flags: TrafficFlags, plan: Plan, sign
       finishedAt: new Date().toISOString(),
       scenarios: [],
       traffic,
+      ...(sharded ? { shardLayout: resultsLayout(targets.length) } : {}),
       ...(traffic.partial ? { partial: true } : {}),
     };
     return { results, fatal: run.fatal };
   } finally {
-    await admin.end().catch(() => undefined);
+    await Promise.all(admins.map((a) => a.end().catch(() => undefined)));
   }
 }
 

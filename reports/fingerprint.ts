@@ -108,6 +108,11 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
   // Per-row figures measured on a sample (`run --sample`) are judged only against the same sample.
   for (const d of sampleDifferences(baseline, current)) problems.push(`${d}: compare runs made with the same --sample`);
 
+  // A sharded target's figures are its shards' together: another count or placement is another system.
+  const bl = describeLayout(baseline.shardLayout);
+  const cl = describeLayout(current.shardLayout);
+  if (bl !== cl) problems.push(`shard layout differs (baseline: ${bl}; current: ${cl}): compare runs on the same layout`);
+
   const be = baseline.environment;
   const ce = current.environment;
   const bv = postgresVersion(be.postgres);
@@ -157,6 +162,11 @@ export function checkComparable(baseline: Results, current: Results): Comparabil
   problems.push(...traffic.problems);
   warnings.push(...traffic.warnings);
   return { problems, warnings };
+}
+
+/** A results file's shard layout in words: `one server`, or `2 shards by hashint8extended(tenant_id, 0) mod shards`. */
+export function describeLayout(layout: Results['shardLayout']): string {
+  return layout ? `${layout.count} shard${layout.count === 1 ? '' : 's'} by ${layout.placement}` : 'one server';
 }
 
 /**

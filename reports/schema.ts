@@ -311,6 +311,29 @@ export const MergedPart = z.object({
 });
 export type MergedPart = z.infer<typeof MergedPart>;
 
+/** How a sharded target is laid out: shard count and placement (never a server's address). */
+export const ShardLayout = z.object({
+  count: z.number().int().positive(),
+  placement: z.string(),
+});
+export type ShardLayout = z.infer<typeof ShardLayout>;
+
+/** A load test on a sharded target: where its transactions ran. */
+export const TrafficShards = ShardLayout.extend({
+  /** Transactions that named tenants on two shards (none, for a mix that keeps to the design's rule). */
+  crossShardTransactions: z.number().int().nonnegative(),
+  /** Per shard, in shard order (numbered from 1): measured transactions, failures, and the rate completed in the window. */
+  perShard: z.array(
+    z.object({
+      shard: z.number().int().positive(),
+      transactions: z.number().int().nonnegative(),
+      errors: z.number().int().nonnegative(),
+      rate: z.number(),
+    }),
+  ),
+});
+export type TrafficShards = z.infer<typeof TrafficShards>;
+
 /** A load test (`pgscale traffic`): what was offered, what was achieved, and how the client held up. */
 export const Traffic = z.object({
   mode: z.enum(['closed', 'open']),
@@ -377,6 +400,8 @@ export const Traffic = z.object({
   part: TrafficPart.optional(),
   /** The parts `pgscale merge` made this run from. */
   mergedFrom: z.array(MergedPart).optional(),
+  /** On a sharded target (`traffic --shard`): cross-shard transactions and each shard's share. */
+  shards: TrafficShards.optional(),
 });
 export type Traffic = z.infer<typeof Traffic>;
 
@@ -399,6 +424,8 @@ export const Results = z.object({
   scenarios: z.array(ScenarioResult),
   /** A load test's results (`pgscale traffic`). */
   traffic: Traffic.optional(),
+  /** The run's target was sharded: its layout. Absent for one server; `compare` and `merge` refuse different layouts. */
+  shardLayout: ShardLayout.optional(),
   /** The run ended early: what it holds was measured, the rest is missing. */
   partial: z.boolean().optional(),
 });

@@ -21,6 +21,11 @@
  * timestamps from the data set's clock, which continues where the data set (or the last
  * traffic run on it) ended, so they land in real monthly partitions that `prepare`
  * creates ahead, as production would.
+ *
+ * Every transaction names the one tenant it touches (`ctx.tenant`) before its first
+ * statement, so on a sharded target (`traffic --shard`) it runs on that tenant's shard and
+ * none crosses shards, which is the design's rule; the task queue's two transactions name
+ * none and take the shards in turn.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Db, TxContext, Transaction, WorkloadParams } from '../bench/traffic/workload.ts';
@@ -141,6 +146,7 @@ export const transactions: Transaction<PlatformState>[] = [
     async run(db, r, ctx: Ctx) {
       const s = ctx.state;
       const session = drawActiveSession(s, r);
+      ctx.tenant(session.tenant);
       const now = ctx.now();
       await db.query('BEGIN');
       const upd = await db.query<{ message_count: string }>('UPDATE user_sessions SET message_count = message_count + 1, last_activity_at = $2 WHERE id = $1 RETURNING message_count', [session.id, now]);
@@ -164,6 +170,7 @@ export const transactions: Transaction<PlatformState>[] = [
     async run(db, r, ctx: Ctx) {
       const s = ctx.state;
       const user = drawUser(s, r);
+      ctx.tenant(user.tenant);
       const now = ctx.now();
       const id = randomUUID();
       await db.query(
@@ -183,6 +190,7 @@ export const transactions: Transaction<PlatformState>[] = [
     description: "opening a conversation: a recent session's messages in order (idx_messages_session, every partition probed)",
     async run(db, r, ctx: Ctx) {
       const session = drawActiveSession(ctx.state, r);
+      ctx.tenant(session.tenant);
       await db.query('SELECT id, role, content, created_at FROM message_history WHERE session_id = $1 ORDER BY message_index', [session.id]);
     },
   },
@@ -192,6 +200,7 @@ export const transactions: Transaction<PlatformState>[] = [
     description: "the sidebar: a Zipf-popular user's 20 latest sessions (idx_sessions_covering, index-only)",
     async run(db, r, ctx: Ctx) {
       const user = drawUser(ctx.state, r);
+      ctx.tenant(user.tenant);
       await db.query('SELECT id, title, message_count, last_activity_at FROM user_sessions WHERE user_id = $1 ORDER BY created_at DESC LIMIT 20', [user.id]);
     },
   },
@@ -201,6 +210,7 @@ export const transactions: Transaction<PlatformState>[] = [
     description: "the unread badge: a user's unread messages (partial index idx_messages_unread)",
     async run(db, r, ctx: Ctx) {
       const user = drawUser(ctx.state, r);
+      ctx.tenant(user.tenant);
       await db.query('SELECT id, session_id, created_at FROM message_history WHERE user_id = $1 AND is_read = false ORDER BY created_at DESC LIMIT 50', [user.id]);
     },
   },
@@ -211,6 +221,7 @@ export const transactions: Transaction<PlatformState>[] = [
     async run(db, r, ctx: Ctx) {
       const s = ctx.state;
       const session = drawRecentSession(s, r);
+      ctx.tenant(session.tenant);
       const now = ctx.now();
       // The table has no sequence: a random positive 63-bit id (two collide in 10 million
       // events with a chance of 1 in 200,000; a collision would show as a counted 23505).
@@ -234,6 +245,8 @@ export const transactions: Transaction<PlatformState>[] = [
     description: 'a task worker claims the next ready task, highest priority first, with FOR UPDATE SKIP LOCKED, and marks it running (idx_tasks_status)',
     async run(db, _r, ctx: Ctx) {
       const s = ctx.state;
+      // It names no tenant: on a sharded target each shard has its own queue, and a worker
+      // serves the shards in turn (as decide-approval does for approvals).
       await db.query(
         `UPDATE auto_tasks SET status = $1, updated_at = $3
           WHERE id = (SELECT id FROM auto_tasks WHERE status = $2 ORDER BY priority DESC LIMIT 1 FOR UPDATE SKIP LOCKED)
@@ -249,6 +262,7 @@ export const transactions: Transaction<PlatformState>[] = [
     async run(db, r, ctx: Ctx) {
       const s = ctx.state;
       const user = drawUser(s, r);
+      ctx.tenant(user.tenant);
       const now = ctx.now();
       const needsApproval = r.chance(0.25);
       const id = randomUUID();
@@ -285,7 +299,9 @@ export const transactions: Transaction<PlatformState>[] = [
       const a = found.rows[0];
       if (a) {
         const approved = r.chance(0.8);
-        await db.query('UPDATE task_approvals SET status = $2, decided_at = $3, approver_id = $4 WHERE id = $1', [a.id, s.e('approval_status', approved ? 'approved' : 'rejected'), now, drawUser(s, r).id]);
+        // The approver is the user the task is for, of the approval's own tenant: a user drawn
+        // from all tenants would tie two tenants (and, sharded, two shards) in one transaction.
+        await db.query('UPDATE task_approvals SET status = $2, decided_at = $3, approver_id = (SELECT user_id FROM auto_tasks WHERE id = task_id) WHERE id = $1', [a.id, s.e('approval_status', approved ? 'approved' : 'rejected'), now]);
         await db.query('UPDATE auto_tasks SET status = $2, updated_at = $3 WHERE id = $1 AND status = $4', [a.task_id, s.e('task_status', approved ? 'ready' : 'cancelled'), now, s.e('task_status', 'waiting_approval')]);
       }
       await db.query('COMMIT');
@@ -298,6 +314,7 @@ export const transactions: Transaction<PlatformState>[] = [
     async run(db, r, ctx: Ctx) {
       const s = ctx.state;
       const tenant = 1 + s.keys.tenantZipf.rank(r.next());
+      ctx.tenant(tenant);
       // The data set's last generated week, not the week before now(): a run writes its
       // messages seconds apart on the data set's clock, far denser than the data's own
       // weeks, so a window ending at now() would grow heavier with every message it adds.

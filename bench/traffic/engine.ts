@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import { workerUrl } from '../../core/module-url.ts';
+import { PLACEMENT } from '../../db/placement.ts';
 import type { Traffic, TrafficLatency, TrafficSecond } from '../../reports/schema.ts';
 import type { Stage } from './schedule.ts';
 import { type Slo, judgeSlo } from './slo.ts';
@@ -17,7 +18,13 @@ import { Field, RECORD_FIELDS, type WorkerConfig, type WorkerMessage } from './p
 import type { WorkloadParams, WorkloadSpec } from './workload.ts';
 
 export interface TrafficOptions {
-  connection: pg.ClientConfig;
+  /** node-postgres config of the server (search_path and TimeZone included); on a sharded target, `shards` instead. */
+  connection?: pg.ClientConfig;
+  /**
+   * A sharded target: one config per shard, in shard order. Every client holds a connection
+   * to each shard and runs each transaction on its tenant's shard (TxContext.tenant).
+   */
+  shards?: pg.ClientConfig[];
   workload: WorkloadSpec;
   params: WorkloadParams;
   /** pgbench's predefined variables for scripts. */
@@ -154,6 +161,8 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
   const stages: Stage[] = mode === 'closed' ? [] : [{ durationSeconds: warmup, rate: initialRate }, ...(opts.stages?.length ? opts.stages : [{ durationSeconds: duration, rate: initialRate }])];
   const perThread = split(opts.clients, threads);
   const progressEvery = (opts.progressSeconds ?? 5) * 1000;
+  const connections = opts.shards ?? (opts.connection ? [opts.connection] : []);
+  if (connections.length === 0) throw new Error('runTraffic needs a connection or shards');
 
   // Merged state.
   let names: string[] = [];
@@ -171,6 +180,11 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
   let reconnects = 0;
   let dropped = 0;
   let maxEnd = 0;
+  // Per shard (a sharded target): transactions measured, failed, completed inside the window.
+  const shardTx = new Array<number>(connections.length).fill(0);
+  const shardFailed = new Array<number>(connections.length).fill(0);
+  const shardInWindow = new Array<number>(connections.length).fill(0);
+  let crossShard = 0;
   const busyBy = new Array<number>(threads).fill(0);
   const queuedBy = new Array<number>(threads).fill(0);
   const eluSum = new Array<number>(threads).fill(0);
@@ -218,13 +232,23 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
       const lat = r[i + Field.Latency];
       const lag = r[i + Field.Lag];
       const ok = r[i + Field.Ok] === 1;
+      const shard = r[i + Field.Shard];
       if (end > maxEnd) maxEnd = end;
       if (ok) pLat.push(lat);
       else pErrors++;
       if (mode === 'open') pLag.push(lag);
       const intended = end - lat / 1000;
       if (intended < warmup || intended >= warmup + duration) continue;
-      const b = bucket(Math.floor(end - warmup));
+      const sec = Math.floor(end - warmup);
+      const b = bucket(sec);
+      if (r[i + Field.Cross] === 1) crossShard++;
+      if (shard >= 0) {
+        if (!ok) shardFailed[shard]++;
+        else {
+          shardTx[shard]++;
+          if (sec < duration) shardInWindow[shard]++;
+        }
+      }
       if (ok) {
         const us = Math.max(1, Math.round(lat * 1000));
         txHist[tx].recordValue(us);
@@ -283,7 +307,7 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
       stream: (part.index - 1) * 65_536 + t,
       clients: perThread[t],
       firstClientId: part.firstClientId + firstClient,
-      connection: opts.connection,
+      connections,
       workload: opts.workload,
       params: opts.params,
       scriptVars: opts.scriptVars ?? {},
@@ -512,6 +536,16 @@ export async function runTraffic(opts: TrafficOptions): Promise<TrafficRun> {
     clientBound: reasons.length > 0,
     ...(reasons.length ? { clientBoundReasons: reasons } : {}),
     ...(partial ? { partial: true, stoppedBecause } : {}),
+    ...(opts.shards
+      ? {
+          shards: {
+            count: opts.shards.length,
+            placement: PLACEMENT,
+            crossShardTransactions: crossShard,
+            perShard: shardTx.map((n, s) => ({ shard: s + 1, transactions: n, errors: shardFailed[s], rate: measuredSeconds > 0 ? shardInWindow[s] / measuredSeconds : 0 })),
+          },
+        }
+      : {}),
   };
   if (opts.slo) {
     traffic.slo = judgeSlo(opts.slo, { latencyAt: (q) => (overall.totalCount ? overall.getValueAtPercentile(q) / 1000 : 0), transactions, errors, achievedRate });

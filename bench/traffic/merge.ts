@@ -9,6 +9,7 @@
 import * as hdr from 'hdr-histogram-js';
 import { PgscaleError } from '../../core/errors.ts';
 import { type MergedPart, type Results, SCHEMA_VERSION, type Traffic, type TrafficPart, type TrafficSecond, type TrafficTransaction } from '../../reports/schema.ts';
+import { describeLayout } from '../../reports/fingerprint.ts';
 import { latencyOf, newHistogram } from './engine.ts';
 import { judgeSlo, parseSlo } from './slo.ts';
 
@@ -84,6 +85,7 @@ function runIdentity(p: Part): Record<string, string> {
     'the measurement window': t.partial ? '(partial)' : `${t.durationSeconds} s`,
     'the SLO': t.slo?.spec ?? '-',
     'the data set': t.dataset?.schema ?? '-',
+    'the shard layout': describeLayout(r.shardLayout),
     'the data parameters': JSON.stringify(r.params),
     'the pgscale version': r.tool.version,
     'the server': `${r.environment.target} ${r.environment.server ?? ''}`.trim(),
@@ -232,6 +234,21 @@ export function mergeParts(docs: readonly PartDocument[]): Merged {
     ...(reasons.length ? { clientBoundReasons: reasons } : {}),
     ...(t0.dataset ? { dataset: { schema: t0.dataset.schema, ...(Object.keys(defaults).length ? { defaultPartitionRows: defaults } : {}) } } : {}),
     ...(partial ? { partial: true, stoppedBecause: ts.flatMap((t) => (t.stoppedBecause ? [`part ${t.part.index}/${t.part.count}: ${t.stoppedBecause}`] : [])).join('; ') || 'a part ended early' } : {}),
+    ...(t0.shards
+      ? {
+          shards: {
+            count: t0.shards.count,
+            placement: t0.shards.placement,
+            crossShardTransactions: sumBy(ts, (t) => t.shards?.crossShardTransactions ?? 0),
+            perShard: t0.shards.perShard.map((x, i) => ({
+              shard: x.shard,
+              transactions: sumBy(ts, (t) => t.shards?.perShard[i]?.transactions ?? 0),
+              errors: sumBy(ts, (t) => t.shards?.perShard[i]?.errors ?? 0),
+              rate: sumBy(ts, (t) => t.shards?.perShard[i]?.rate ?? 0),
+            })),
+          },
+        }
+      : {}),
     mergedFrom: ts.map(
       (t): MergedPart => ({
         index: t.part.index,
@@ -261,6 +278,7 @@ export function mergeParts(docs: readonly PartDocument[]): Merged {
     ...(finished.length ? { finishedAt: finished[finished.length - 1] } : {}),
     scenarios: [],
     traffic,
+    ...(r0.shardLayout ? { shardLayout: r0.shardLayout } : {}),
     ...(partial ? { partial: true } : {}),
   };
   const cpus = new Set(parts.map((p) => `${p.results.environment.cpu} ×${p.results.environment.cpus}`));

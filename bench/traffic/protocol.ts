@@ -15,8 +15,12 @@ export interface WorkerConfig {
   /** Connections this thread owns, and the client_id of the first. */
   clients: number;
   firstClientId: number;
-  /** node-postgres config, search_path and TimeZone included. */
-  connection: pg.ClientConfig;
+  /**
+   * node-postgres configs, search_path and TimeZone included: one for a single server, one
+   * per shard (in shard order) for a sharded target, where every client holds a connection
+   * to each shard and runs each transaction on its tenant's (db/placement.ts).
+   */
+  connections: pg.ClientConfig[];
   workload: WorkloadSpec;
   params: WorkloadParams;
   /** pgbench's predefined variables for scripts (scale, -D …); client_id is added per client. */
@@ -47,14 +51,20 @@ export interface WorkerConfig {
 }
 
 /** Fields of one record in a batch's Float64Array. */
-export const RECORD_FIELDS = 5;
-/** Record layout: transaction index, end (s from start), latency (ms, from intended start), schedule lag (ms), 1 ok / 0 failed. */
+export const RECORD_FIELDS = 7;
+/**
+ * Record layout: transaction index, end (s from start), latency (ms, from intended start),
+ * schedule lag (ms), 1 ok / 0 failed, the shard it ran on (0 on one server, -1 when it sent
+ * no statement), 1 when it named tenants on two shards.
+ */
 export enum Field {
   Tx = 0,
   End = 1,
   Latency = 2,
   Lag = 3,
   Ok = 4,
+  Shard = 5,
+  Cross = 6,
 }
 
 export type WorkerMessage =

@@ -14,6 +14,7 @@ import { basename } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { shardOf } from '../../db/placement.ts';
 import { Rng } from '../../generators/rng.ts';
 import { ScriptSession, parseScript } from './pgbench-script.ts';
 import { type MainMessage, RECORD_FIELDS, type WorkerConfig, type WorkerMessage } from './protocol.ts';
@@ -39,28 +40,68 @@ const AS_TEXT = { getTypeParser: () => (value: string) => value };
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * One client's connection: to the server, or on a sharded target to every shard, with the
+ * shard its current transaction runs on. Routing happens per transaction, not per client,
+ * so every client serves every tenant as one client of a single server would: the
+ * transaction names its tenant (ctx.tenant) and its statements go to that tenant's shard.
+ */
 class Connection implements Db {
-  client!: pg.Client;
+  private clients: pg.Client[] = [];
   broken = false;
+  /** The shard the current transaction runs on, -1 until it names a tenant or sends a statement. */
+  shard = -1;
+  /** The current transaction named tenants on two shards. */
+  crossShard = false;
+  /** Where the next transaction that names no tenant runs: the shards in turn. */
+  private turn = 0;
   private static names = new Map<string, string>();
 
   constructor(
-    private readonly config: pg.ClientConfig,
+    private readonly configs: readonly pg.ClientConfig[],
     private readonly prepared: boolean,
   ) {}
 
+  /** The current shard's client (the only one on a single server). */
+  get client(): pg.Client {
+    return this.clients[Math.max(0, this.shard)];
+  }
+
   async open(): Promise<void> {
-    const client = new pg.Client(this.config);
-    // An idle client whose server went away emits 'error'; the next query reports it.
-    client.on('error', () => {
-      this.broken = true;
-    });
-    await client.connect();
-    this.client = client;
+    const clients: pg.Client[] = [];
+    try {
+      for (const config of this.configs) {
+        const client = new pg.Client(config);
+        // An idle client whose server went away emits 'error'; the next query reports it.
+        client.on('error', () => {
+          this.broken = true;
+        });
+        clients.push(client);
+        await client.connect();
+      }
+    } catch (err) {
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+      throw err;
+    }
+    this.clients = clients;
     this.broken = false;
   }
 
+  /** A transaction begins: it has no shard yet. */
+  begin(): void {
+    this.shard = -1;
+    this.crossShard = false;
+  }
+
+  /** The transaction touches this tenant's rows (TxContext.tenant). */
+  tenant(id: number): void {
+    const shard = shardOf(id, this.configs.length);
+    if (this.shard < 0) this.shard = shard;
+    else if (shard !== this.shard) this.crossShard = true;
+  }
+
   query<R>(sql: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }> {
+    if (this.shard < 0) this.shard = this.turn++ % this.configs.length;
     let name: string | undefined;
     if (this.prepared) {
       name = Connection.names.get(sql);
@@ -70,7 +111,7 @@ class Connection implements Db {
   }
 
   close(): Promise<void> {
-    return this.client ? this.client.end().catch(() => undefined) : Promise.resolve();
+    return Promise.all(this.clients.map((c) => c.end().catch(() => undefined))).then(() => undefined);
   }
 }
 
@@ -137,7 +178,7 @@ async function main(): Promise<void> {
   let dropped = 0;
   let busy = 0;
   let fatal: { message: string; code?: string } | undefined;
-  const record = (tx: number, endS: number, latencyMs: number, lagMs: number, ok: boolean) => {
+  const record = (tx: number, endS: number, latencyMs: number, lagMs: number, ok: boolean, conn: Connection) => {
     if (n + RECORD_FIELDS > buf.length) {
       const bigger = new Float64Array(buf.length * 2);
       bigger.set(buf);
@@ -148,6 +189,8 @@ async function main(): Promise<void> {
     buf[n + 2] = latencyMs;
     buf[n + 3] = lagMs;
     buf[n + 4] = ok ? 1 : 0;
+    buf[n + 5] = conn.shard;
+    buf[n + 6] = conn.crossShard ? 1 : 0;
     n += RECORD_FIELDS;
   };
   let lastElu = performance.eventLoopUtilization();
@@ -173,14 +216,14 @@ async function main(): Promise<void> {
   const conns: Connection[] = [];
   const clients: ClientState[] = [];
   for (let i = 0; i < cfg.clients; i++) {
-    const conn = new Connection(cfg.connection, cfg.preparedStatements);
+    const conn = new Connection(cfg.connections, cfg.preparedStatements);
     if (!cfg.connectPerTransaction) await conn.open();
     conns.push(conn);
     const id = cfg.firstClientId + i;
     const clientState: ClientState = {
       id,
       rng: new Rng(cfg.seed, 0x74726166, id),
-      ctx: { params: cfg.params, clientId: id, now: () => new Date(cfg.params.clockStartMs + (performance.now() - t0)), state },
+      ctx: { params: cfg.params, clientId: id, now: () => new Date(cfg.params.clockStartMs + (performance.now() - t0)), state, tenant: (tenant) => conn.tenant(tenant) },
     };
     if (parsedScripts.length) {
       clientState.script = parsedScripts.map((s) => new ScriptSession(s, { ...cfg.scriptVars, client_id: id }, () => clientState.rng.next()));
@@ -221,6 +264,7 @@ async function main(): Promise<void> {
       try {
         if (cfg.connectPerTransaction) await conn.open();
         else if (conn.broken) await reconnect(conn);
+        conn.begin();
         try {
           await txs[tx].run(conn, client);
         } finally {
@@ -288,7 +332,7 @@ async function main(): Promise<void> {
             busy++;
             const ok = await execute(conn, client, tx).finally(() => busy--);
             const end = performance.now();
-            record(tx, (end - t0) / 1000, end - start, 0, ok);
+            record(tx, (end - t0) / 1000, end - start, 0, ok, conn);
           }
         }),
       );
@@ -324,7 +368,7 @@ async function main(): Promise<void> {
       void execute(conn, client, tx).then(
         (ok) => {
           const end = performance.now();
-          if (!(stopping && conn.broken)) record(tx, (end - t0) / 1000, end - intendedMs, Math.max(0, startMs - intendedMs), ok);
+          if (!(stopping && conn.broken)) record(tx, (end - t0) / 1000, end - intendedMs, Math.max(0, startMs - intendedMs), ok, conn);
           running.delete(ci);
           inFlight--;
           busy--;

@@ -41,6 +41,15 @@ export interface TxContext<S = unknown> {
   now(): Date;
   /** What the module's setup() returned in this worker thread. */
   state: S;
+  /**
+   * Name a tenant whose rows this transaction touches, before its first statement. On a
+   * sharded target (`traffic --shard`) the transaction runs on that tenant's shard; naming
+   * tenants on two shards makes it a cross-shard transaction, counted as such (its
+   * statements stay on the first tenant's shard). A transaction that names none runs on the
+   * shards in turn (right for work that belongs to no tenant, such as a shard's task queue).
+   * On one server it does nothing.
+   */
+  tenant(id: number): void;
 }
 
 /** The seeded random source a transaction draws from (sfc32): next() in [0, 1), int(n), chance(p), normal(), exponential(mean). */
