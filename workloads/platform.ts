@@ -102,8 +102,13 @@ export async function prepare(db: Db, params: WorkloadParams): Promise<void> {
   }
 }
 
+/**
+ * An id as the generator writes it: the version (4) and variant bits set as CopyWriter.uuid
+ * sets them (generators/copytext.ts), or no key drawn here would match a loaded row.
+ */
 const uuid = (w: readonly number[]) => {
-  const h = w.map((x) => (x >>> 0).toString(16).padStart(8, '0')).join('');
+  const words = [w[0], (w[1] & 0xffff0fff) | 0x00004000, (w[2] & 0x3fffffff) | 0x80000000, w[3]];
+  const h = words.map((x) => (x >>> 0).toString(16).padStart(8, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 };
 

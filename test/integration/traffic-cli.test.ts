@@ -58,6 +58,12 @@ test('the platform mix runs every transaction type on a loaded data set, with ne
     // The writes landed in the data set's next month, created ahead, and were recorded.
     const m = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.message_history_2025_04`);
     assert.ok(Number(m.rows[0].n) > 0, 'new messages in message_history_2025_04');
+    // The ids the mix draws are the data set's own: every new message belongs to a session
+    // that exists, and sessions loaded before the run were among those it wrote to.
+    const orphans = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.message_history_2025_04 m WHERE NOT EXISTS (SELECT 1 FROM ${schema}.user_sessions s WHERE s.id = m.session_id)`);
+    assert.is(Number(orphans.rows[0].n), 0, 'messages whose session does not exist');
+    const touched = await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.user_sessions WHERE created_at < '2025-04-01' AND last_activity_at >= '2025-04-01'`);
+    assert.ok(Number(touched.rows[0].n) > 0, 'loaded sessions the mix appended to');
     const log = await c.query<{ clock_to: Date; transactions: Record<string, number> }>(`SELECT clock_to, transactions FROM ${schema}._pgscale_traffic`);
     assert.is(log.rows.length, 1);
     assert.ok(log.rows[0].transactions['append-message'] > 0);
