@@ -13,6 +13,7 @@ import { fill, namedStatements, readSql, statement } from '../sql.ts';
 
 const setupSql = namedStatements(readSql(import.meta.url, 'setup.sql'));
 
+/** The methods compared; each is a keyword filled into setup.sql as it is (never user input). */
 export const METHODS = ['pglz', 'lz4'] as const;
 export type Method = (typeof METHODS)[number];
 
@@ -22,7 +23,7 @@ export async function unsupported(client: pg.Client, schema: string, method: Met
   // supported" and a detail saying why; anything else is a real error.
   const probe = qualified(schema, `probe_${method}`);
   try {
-    await client.query(`CREATE TABLE ${probe} (c text COMPRESSION ${method})`);
+    await client.query(fill(statement(setupSql, 'probe-compression'), { table: probe, method }));
   } catch (err) {
     const e = err as { code?: string; message: string; detail?: string };
     if (e.code !== '0A000') throw err;
@@ -35,7 +36,7 @@ export async function unsupported(client: pg.Client, schema: string, method: Met
 /** Give `content` of `schema`.message_history and every partition of it the compression `method`. */
 export async function setCompression(client: pg.Client, schema: string, method: Method): Promise<void> {
   const rels = await client.query<{ schema: string; name: string }>(statement(setupSql, 'relations'), [qualified(schema, 'message_history')]);
-  for (const r of rels.rows) await client.query(`ALTER TABLE ${qualified(r.schema, r.name)} ALTER COLUMN content SET COMPRESSION ${method}`);
+  for (const r of rels.rows) await client.query(fill(statement(setupSql, 'set-compression'), { table: qualified(r.schema, r.name), method }));
 }
 
 /**
@@ -54,6 +55,11 @@ export async function copyMonth(source: pg.Client, dest: pg.Client, src: string,
   // pg-copy-streams README: pipeline(source, client.query(copyFrom(sql))).
   await pipeline(source.query(copyTo(out)), dest.query(copyFrom(copySql(destSchema, 'message_history'))));
   return (performance.now() - t0) / 1000;
+}
+
+/** The server's default_toast_compression (what a column without COMPRESSION of its own gets). */
+export async function defaultCompression(client: pg.Client): Promise<string> {
+  return (await client.query<{ method: string }>(statement(setupSql, 'default-compression'))).rows[0].method;
 }
 
 /** What compression did to a copy's `content`. */

@@ -8,13 +8,14 @@
  */
 import type pg from 'pg';
 import { type RelationSize, findSize, tableSizes } from '../../bench/sizes.ts';
+import { PgscaleError } from '../../core/errors.ts';
 import { qualified, quoteIdent } from '../../db/quote.ts';
 import type { QueryResult } from '../../reports/schema.ts';
 import type { MetricDeclarations, NamedMetrics, Scenario, ScenarioContext, ScenarioOutcome, ScenarioVariant } from '../index.ts';
 import { type MeasureWhere, inVariant, measureQuery } from '../measure.ts';
 import { fill, namedStatements, readSql, statement } from '../sql.ts';
 import { type BlocksTouched, blocksTouched, countsTracked } from './blocks.ts';
-import { type ContentBytes, METHODS, type Method, contentBytes, copyMonth, indexSessions, setCompression, unsupported } from './compression.ts';
+import { type ContentBytes, METHODS, type Method, contentBytes, copyMonth, defaultCompression, indexSessions, setCompression, unsupported } from './compression.ts';
 import { describeFindings } from './findings.ts';
 
 const NAME = 'toast';
@@ -93,12 +94,13 @@ function historySpecs(table: string, read: Read, histories: LongHistory[]) {
 
 async function runRead(ctx: ScenarioContext, client: pg.Client, schema: string, read: Read, histories: LongHistory[], sizes: RelationSize[], tracked: boolean): Promise<ReadMeasure> {
   const where: MeasureWhere = { scenario: NAME, variant: read, schema };
+  const specs = historySpecs(qualified(schema, 'message_history'), read, histories);
   const queries: QueryResult[] = [];
-  for (const spec of historySpecs(qualified(schema, 'message_history'), read, histories)) {
+  for (const spec of specs) {
     ctx.log(`${NAME}/${read}: timing ${spec.name} (${spec.labels.messages} messages)`);
     queries.push(await measureQuery(client, spec, ctx.latency, where));
   }
-  const longest = historySpecs(qualified(schema, 'message_history'), read, histories)[0];
+  const longest = specs.find((s) => s.labels.history === 'longest') ?? specs[0];
   const blocks = tracked ? await inVariant(where, 'blocks touched', () => blocksTouched(client, schema, longest.sql, longest.params), 'message_history') : undefined;
   const metrics: NamedMetrics<ToastMetric> = blocks ? { heapBlocks: blocks.heap, toastBlocks: blocks.toast, indexBlocks: blocks.index, historyRows: blocks.rows } : {};
   const description = read === 'list-view' ? 'a session\'s history, only the columns a list view needs (no content)' : 'a session\'s history with SELECT * (content included)';
@@ -169,6 +171,7 @@ export const toast: Scenario<ToastMetric> = {
       const histories = (await client.query<{ kind: History; session_id: string; messages: number }>(fill(statement(setupSql, 'long-histories'), { src }), [window.from, window.to])).rows.map(
         (r): LongHistory => ({ kind: r.kind, sessionId: r.session_id, messages: r.messages }),
       );
+      if (histories.length === 0) throw new PgscaleError('USAGE', `toast: no messages between ${window.from} and ${window.to} in ${ds.schema}, so no history to read`, { hint: 'Run it on a larger --scale.' });
       await inVariant({ scenario: NAME, variant: 'setup' }, 'vacuum and prewarm', () => ctx.warm(client, ds.schema, ['message_history']));
       const dsSizes = await tableSizes(client, ds.schema, 'message_history', ds.summary.rows.message_history);
       const tracked = await countsTracked(client);
@@ -176,7 +179,7 @@ export const toast: Scenario<ToastMetric> = {
       for (const read of READS) reads.push(await runRead(ctx, client, ds.schema, read, histories, dsSizes, tracked));
       const arms: ArmMeasure[] = [];
       for (const method of METHODS) arms.push(await runArm(ctx, { source, client }, method, ds.schema, window, histories, scratch));
-      const { finding, notes, metrics } = describeFindings({ reads, arms, histories, tracked, window, setting: (await client.query<{ v: string }>("SELECT current_setting('default_toast_compression') AS v")).rows[0].v });
+      const { finding, notes, metrics } = describeFindings({ reads, arms, histories, tracked, window, setting: await defaultCompression(client) });
       return { finding, notes, variants: [...reads.map((r) => r.variant), ...arms.map((a) => a.variant)], metrics };
     } finally {
       await client.end().catch(() => undefined);

@@ -30,6 +30,17 @@ UNION ALL
 -- compressed in the source may keep their method, ALTER TABLE "SET COMPRESSION".)
 COPY (SELECT {{columns}} FROM {{src}}.message_history WHERE created_at >= {{from}} AND created_at < {{to}}) TO STDOUT;
 
+-- name: probe-compression
+-- Whether the server can compress with {{method}}: built without lz4, this fails with
+-- SQLSTATE 0A000 "compression method lz4 not supported".
+CREATE TABLE {{table}} (c text COMPRESSION {{method}});
+
+-- name: set-compression
+ALTER TABLE {{table}} ALTER COLUMN content SET COMPRESSION {{method}};
+
+-- name: default-compression
+SELECT current_setting('default_toast_compression') AS method;
+
 -- name: relations
 -- The table and its partitions, each of which keeps its own column compression
 -- (ALTER TABLE on the partitioned parent does not pass SET COMPRESSION down).
