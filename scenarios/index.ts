@@ -23,6 +23,7 @@ import { partialIndex } from './partial-index/index.ts';
 import { partitioning } from './partitioning/index.ts';
 import { pooling } from './pooling/index.ts';
 import { timeIndex } from './time-index/index.ts';
+import { toast } from './toast/index.ts';
 import { uuidKeys } from './uuid-keys/index.ts';
 
 /** A loaded data set a scenario measures: its schema and how the load went. */
@@ -176,6 +177,7 @@ export const SCENARIOS: readonly Scenario[] = [
   coveringIndex,
   partitioning,
   maintenance,
+  toast,
   // Last: they load a data set of their own and spend their time on load steps.
   capacity,
   pooling,
