@@ -16,7 +16,7 @@
  * number of them, as the data set's do, so a long run does not grow old sessions forever.
  *
  * Keys follow the data's own shapes and always exist: users and tenants are drawn with
- * the generator's own Zipf popularity, sessions among the last month's, all computed from
+ * the generator's own Zipf popularity, sessions among the last three months', all computed from
  * the seed (generators/identity.ts) without asking the database. New rows take their
  * timestamps from the data set's clock, which continues where the data set (or the last
  * traffic run on it) ended, so they land in real monthly partitions that `prepare`
@@ -39,7 +39,7 @@ const DAY_MS = 86_400_000;
 /** What each worker thread derives once from the data set's parameters. */
 export interface PlatformState {
   keys: Popularity;
-  /** Conversation chunks of the data set's last month: where "recent sessions" come from. */
+  /** Conversation chunks of the data set's last RECENT_MONTHS months: where "recent sessions" come from. */
   recent: Chunk[];
   users: number;
   tenants: number;
@@ -59,6 +59,13 @@ interface ActiveSession {
   messages: number;
   length: number;
 }
+
+/**
+ * Months whose sessions count as recent. Only the first rows/400 sessions of a chunk are
+ * sure to exist (a session holds at most 400 messages), a few per chunk: one month's would
+ * be a handful of rows at small scales, every append to them waiting on the others' locks.
+ */
+const RECENT_MONTHS = 3;
 
 /** Conversations going on at once, per worker thread. */
 const ACTIVE_SESSIONS = 2048;
@@ -81,7 +88,7 @@ export function setup(params: WorkloadParams): PlatformState {
   }
   return {
     keys: popularity(params.seed, counts),
-    recent: conversations.filter((c) => c.month === lastMonth),
+    recent: conversations.filter((c) => c.month > lastMonth - RECENT_MONTHS),
     users: counts.users,
     tenants: counts.tenants,
     e: params.enums === 'smallint' ? (domain, name) => code(domain, name) : (_domain, name) => name,
@@ -127,7 +134,7 @@ function drawActiveSession(s: PlatformState, r: { next(): number; int(n: number)
   return drawRecentSession(s, r);
 }
 
-/** A session of the data set's last month: its id, user and tenant. */
+/** A session of the data set's last RECENT_MONTHS months: its id, user and tenant. */
 function drawRecentSession(s: PlatformState, r: { int(n: number): number }): { id: string; user: string; tenant: number } {
   const c = s.recent[r.int(s.recent.length)];
   const i = r.int(safeSessions(c));

@@ -18,7 +18,9 @@ import { dropSchema, testClient, testTarget, uniqueSchema } from '../support/db.
 const DATA = { scale: 20_000, seed: 7, months: 12 };
 const PREFIX = uniqueSchema('scn');
 // Tiny budgets: the suite checks completeness and consistency, not speed.
-const LATENCY = { timeMs: 25, warmupMs: 5, minSamples: 3 };
+// A generous hard cap: on a loaded machine a 75 ms cap (3 × timeMs) cut off the
+// n-plus-one wire count at 2 ms per direction, leaving nothing to check.
+const LATENCY = { timeMs: 25, warmupMs: 5, minSamples: 3, hardCapMs: 1000 };
 // Short load-test steps for the capacity search: the suite checks it runs and reports.
 const TRAFFIC = { stepSeconds: 1, warmupSeconds: 0.5 };
 
