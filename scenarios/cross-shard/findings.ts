@@ -3,7 +3,7 @@ import { formatMs } from '../../reports/format.ts';
 import type { QueryResult, VariantResult } from '../../reports/schema.ts';
 import type { NamedMetrics } from '../index.ts';
 import { compareLatency } from '../measure.ts';
-import { type CrossShardMetric, FAN_OUT_METRICS, QUESTIONS, type Question, SHARD_COUNTS } from './plan.ts';
+import { type CrossShardMetric, FAN_OUT_METRICS, QUESTIONS, type Question, SHARD_COUNTS, TOP_USERS } from './plan.ts';
 
 /** The busiest tenant, whose tenant-local answers are measured. */
 export interface PickedTenant {
@@ -19,7 +19,7 @@ export function find(variants: Measured, variant: string, question: Question, sh
   return variants.find((v) => v.name === variant)?.queries.find((q) => q.name === question && q.params?.shards === shards && q.params?.scope === scope);
 }
 
-const WORDS: Record<Question, string> = { 'top-users': 'the top users by messages', 'daily-messages': 'the daily message count' };
+const WORDS: Record<Question, string> = { 'top-users': `the top ${TOP_USERS} users by messages`, 'daily-messages': 'the daily message count' };
 
 function ratio(a?: QueryResult, b?: QueryResult): number | undefined {
   return a && b && b.latencyMs.p50 > 0 ? a.latencyMs.p50 / b.latencyMs.p50 : undefined;
@@ -30,13 +30,14 @@ export function describeFindings(variants: Measured, tenant: PickedTenant): { fi
   const sentence = (question: Question): string => {
     const single = find(variants, 'single-server', question, 1, 'global');
     const fans = SHARD_COUNTS.map((n) => `on ${n} shards ${compareLatency(find(variants, 'fan-out', question, n, 'global'), single)}`);
-    const local = SHARD_COUNTS.map((n) => `${compareLatency(find(variants, 'tenant-local', question, n, 'tenant'), single)} on ${n} shards`);
+    const local = SHARD_COUNTS.map((n) => `on ${n} shards ${compareLatency(find(variants, 'tenant-local', question, n, 'tenant'), single)}`);
     return (
-      `${WORDS[question]} across all tenants, fanned out in parallel and merged in the client, is ${fans.join(', ')} than one server holding all the data ` +
-      `(${formatMs(single?.latencyMs.p50 ?? NaN)} p50); the busiest tenant's own answer on its shard is ${local.join(', ')}`
+      `${WORDS[question]} for all tenants, fanned out in parallel to every shard and merged in the client, against one server holding all the data: ${fans.join('; ')}. ` +
+      `The busiest tenant's own ${question} on its shard, against that one server's answer for all tenants: ${local.join('; ')}.`
     );
   };
-  const finding = `${sentence('top-users')[0].toUpperCase()}${sentence('top-users').slice(1)}. For ${sentence('daily-messages')}.`;
+  const upper = (t: string) => `${t[0].toUpperCase()}${t.slice(1)}`;
+  const finding = `${upper(sentence('top-users'))} ${upper(sentence('daily-messages'))}`;
   const share = tenant.total > 0 ? tenant.messages / tenant.total : 0;
   const notes = [
     `The tenant-local answers are for the busiest tenant (id ${tenant.id}, ${tenant.messages.toLocaleString('en-US')} of ${tenant.total.toLocaleString('en-US')} messages, ${(share * 100).toFixed(0)} %): ` +
