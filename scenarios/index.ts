@@ -16,6 +16,7 @@ import type { CapacityResult, MetricDecl, ScenarioResult, VariantResult } from '
 import { autovacuum } from './autovacuum/index.ts';
 import { capacity } from './capacity/index.ts';
 import { coveringIndex } from './covering-index/index.ts';
+import { crossShard } from './cross-shard/index.ts';
 import { enumStorage } from './enum-storage/index.ts';
 import { maintenance } from './maintenance/index.ts';
 import { nPlusOne } from './n-plus-one/index.ts';
@@ -183,6 +184,7 @@ export const SCENARIOS: readonly Scenario[] = [
   pooling,
   autovacuum,
   uuidKeys,
+  crossShard,
 ];
 
 /** The scenarios named (the core ones when none), in registry order; an unknown name is a usage error listing the known ones. */
