@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DISTRIBUTION_COLUMN, citusIndexStatements, citusLayout, distributeStatements, schemaTables } from '../../db/citus.ts';
-import { indexStatements } from '../../db/schema.ts';
+import { indexStatements, sameData } from '../../db/schema.ts';
 import { TABLE_NAMES } from '../../generators/index.ts';
 
 const schema = 'pgscale_citus';
@@ -71,6 +71,13 @@ test('secondary indexes and the reference table key are left as they are', () =>
 
 test('a schema without any tenant_id table cannot be distributed', () => {
   assert.throws(() => distributeStatements({ reference: ['tenants'], distributed: [] }, schema), /tenant_id/);
+});
+
+test('a Citus data set is never taken for a plain one with the same seed and scale', () => {
+  const plain = { scale: 20_000, seed: 1, months: 2, enums: 'smallint' as const, generatorVersion: 1 };
+  assert.not.ok(sameData({ ...plain, distribute: 'citus' }, plain));
+  assert.not.ok(sameData(plain, { ...plain, distribute: 'citus' }));
+  assert.ok(sameData({ ...plain, distribute: 'citus' }, { ...plain, distribute: 'citus' }));
 });
 
 test.run();
