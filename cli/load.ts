@@ -27,10 +27,16 @@ export function register(program: Command): void {
     .option('--no-wait', 'when another pgscale process is loading the schema, exit 1 at once instead of waiting for it')
     .addOption(common.dryRun())
     .addOption(common.force())
+    .addOption(common.distribute())
     .addOption(partOption('load only this share of the chunks, side by side with the other parts; the last part to finish builds the indexes'));
   shardOptions(connectionOptions(cmd)).action(async (flags: LoadFlags & ShardFlags & { part?: Part }) => {
       if (flags.part && isSharded(flags)) {
         throw new PgscaleError('USAGE', '--part cannot be combined with --shard or --shards yet', { hint: 'Load a sharded data set from one machine, or split an unsharded load into parts.' });
+      }
+      if (flags.distribute && isSharded(flags)) {
+        throw new PgscaleError('USAGE', '--distribute citus cannot be combined with --shard or --shards', {
+          hint: 'Citus shards the data itself: give its coordinator as the one target (--database-url URL or --target container:citus).',
+        });
       }
       if (isSharded(flags)) return runShardedLoad(flags);
       if (flags.part && flags.fresh) {
@@ -44,7 +50,7 @@ export function register(program: Command): void {
         const plan = await buildPlan(target, {
           command: 'load',
           data,
-          datasets: [{ schema: flags.schema, style: flags.enums, usedBy: ['load'], modified: 'keep', fresh: !!flags.fresh, mismatch: 'refuse' }],
+          datasets: [{ schema: flags.schema, style: flags.enums, usedBy: ['load'], modified: 'keep', fresh: !!flags.fresh, mismatch: 'refuse', distribute: flags.distribute }],
           scenarios: [],
           calibration,
           server,
@@ -59,7 +65,7 @@ export function register(program: Command): void {
         info(flags, describePlan(plan));
         if (flags.dryRun) return { plan };
         checkFreeSpace(plan, { force: !!flags.force, log: (line) => info(flags, line) });
-        info(flags, `load: scale ${flags.scale} messages, seed ${flags.seed}, ${flags.months} months, enums ${flags.enums}, ${flags.jobs} jobs → schema ${flags.schema}${flags.part ? `, part ${flags.part.index}/${flags.part.count}` : ''}`);
+        info(flags, `load: scale ${flags.scale} messages, seed ${flags.seed}, ${flags.months} months, enums ${flags.enums}, ${flags.jobs} jobs → schema ${flags.schema}${flags.part ? `, part ${flags.part.index}/${flags.part.count}` : ''}${flags.distribute ? `, distributed by ${flags.distribute}` : ''}`);
         const progress = loadProgress(flags);
         let summary: LoadSummary;
         try {
@@ -71,6 +77,7 @@ export function register(program: Command): void {
             fresh: !!flags.fresh,
             wait: flags.wait !== false,
             part: flags.part,
+            distribute: flags.distribute,
             onEvent: progress.onEvent,
           });
         } finally {

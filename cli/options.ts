@@ -10,7 +10,7 @@ import type { EnumStyle } from '../generators/enums.ts';
 /** commander Options shared by commands, so every command spells them the same. */
 export const common = {
   databaseUrl: () => new Option('--database-url <url>', 'a Postgres server you run (default: $DATABASE_URL, libpq PG* variables, else the embedded server)'),
-  target: () => new Option('--target <kind>', 'embedded | container[:IMAGE] (testcontainers, needs Docker)'),
+  target: () => new Option('--target <kind>', 'embedded | container[:IMAGE] | container:citus (testcontainers, needs Docker)'),
   dataDir: () => new Option('--data-dir <dir>', 'home of the embedded server (default: $PGSCALE_HOME or ./.pgscale)'),
   json: () => new Option('--json', 'print a machine-readable summary on stdout'),
   quiet: () => new Option('--quiet', 'print nothing but errors (and --json)'),
@@ -23,6 +23,7 @@ export const common = {
   jobs: () => new Option('--jobs <n>', 'parallel COPY connections (default: CPU count)').default(availableParallelism()).argParser(parseInteger('--jobs', 1, 64)),
   schema: () => new Option('--schema <name>', 'the schema pgscale creates and owns').default('pgscale'),
   dryRun: () => new Option('--dry-run', 'print the plan (data sets, rows, bytes on disk, peak disk, time) and exit without loading anything'),
+  distribute: () => new Option('--distribute <engine>', 'make the tables distributed tables of this engine before loading (the target must have the citus extension)').choices(['citus']),
   force: () => new Option('--force', 'go on when the plan needs more disk than the embedded server\'s filesystem has free'),
 };
 
@@ -60,4 +61,6 @@ export interface LoadFlags extends ConnectionFlags {
   wait?: boolean;
   dryRun?: boolean;
   force?: boolean;
+  /** `--distribute citus`: a Citus data set, loaded through the coordinator. */
+  distribute?: 'citus';
 }

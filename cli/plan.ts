@@ -42,6 +42,8 @@ export interface DatasetRequest {
   fresh?: boolean;
   /** `load`: a data set made with other parameters is refused (run: reloaded). */
   mismatch: 'reload' | 'refuse';
+  /** `load --distribute citus`: a Citus data set is not the plain one, nor the other way round. */
+  distribute?: 'citus';
 }
 
 export interface PlannedDataset {
@@ -245,7 +247,7 @@ export async function buildPlan(target: Target, input: PlanInput): Promise<Plan>
       const info = await inspectSchema(client, req.schema);
       const currentBytes = info.exists ? await schemaBytes(client, req.schema) : 0;
       const full = loadSeconds(req.style, reqData.scale);
-      const same = !!info.params && sameData(info.params, { ...reqData, enums: req.style, generatorVersion: GENERATOR_VERSION });
+      const same = !!info.params && sameData(info.params, { ...reqData, enums: req.style, generatorVersion: GENERATOR_VERSION, ...(req.distribute ? { distribute: req.distribute } : {}) });
       let action: PlannedDataset['action'];
       let reason: string;
       if (info.exists && !info.owned) [action, reason] = ['refused', 'the schema exists and pgscale did not create it'];

@@ -20,6 +20,7 @@ import {
 import { loadChunk } from './copy.ts';
 import { totalRelationBytes } from './relation-size.ts';
 import { runWorkers } from './workers.ts';
+import { checkCitus, citusIndexStatements, citusLayout, distributeSchema } from './citus.ts';
 import { lockDataset, nameSession, unlockDataset } from './dataset-lock.ts';
 import { type LoadPart, type Remaining, freshPartRefusal, partChunks, remainingChunks } from './load-parts.ts';
 import { PgscaleError } from '../core/errors.ts';
@@ -58,6 +59,8 @@ export interface LoadOptions {
    * the last part to commit its chunks builds the indexes and marks the data set complete.
    */
   part?: LoadPart;
+  /** Make the tables Citus tables before loading through the coordinator (db/citus.ts). */
+  distribute?: 'citus';
   onEvent?: (e: LoadEvent) => void;
 }
 
@@ -105,7 +108,7 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   const cpu0 = process.cpuUsage();
-  const params: SchemaParams = { ...opts.data, enums: opts.enums, generatorVersion: GENERATOR_VERSION };
+  const params: SchemaParams = { ...opts.data, enums: opts.enums, generatorVersion: GENERATOR_VERSION, ...(opts.distribute ? { distribute: opts.distribute } : {}) };
   const admin = await target.connect();
   const s = quoteIdent(opts.schema);
   try {
@@ -134,7 +137,22 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
       await dropOwnedSchema(admin, opts.schema);
       info = { exists: false, owned: false };
     }
-    if (!info.exists) await createSchema(admin, opts.schema, params);
+    if (!info.exists) {
+      if (opts.distribute) {
+        const citus = await checkCitus(admin);
+        emit({ type: 'note', message: `citus ${citus.version} with ${citus.workers} active worker${citus.workers === 1 ? '' : 's'}: tenants as a reference table, the others distributed by tenant_id` });
+      }
+      await createSchema(admin, opts.schema, params);
+      if (opts.distribute) {
+        try {
+          await distributeSchema(admin, opts.schema, opts.enums);
+        } catch (err) {
+          // The schema is pgscale's and empty: leave nothing half-distributed behind.
+          await dropOwnedSchema(admin, opts.schema);
+          throw err;
+        }
+      }
+    }
     if (opts.part) await unlockDataset(admin, opts.schema, 'finish');
     const tSchema = performance.now();
 
@@ -242,7 +260,7 @@ export async function load(target: Target, opts: LoadOptions): Promise<LoadSumma
 }
 
 export function describeParams(p: SchemaParams): string {
-  return `scale ${p.scale}, seed ${p.seed}, months ${p.months}, enums ${p.enums}, generator v${p.generatorVersion}${p.shard ? `, shard ${p.shard.index + 1} of ${p.shard.count}` : ''}`;
+  return `scale ${p.scale}, seed ${p.seed}, months ${p.months}, enums ${p.enums}, generator v${p.generatorVersion}${p.shard ? `, shard ${p.shard.index + 1} of ${p.shard.count}` : ''}${p.distribute ? `, distributed by ${p.distribute}` : ''}`;
 }
 
 /** COPY every pending chunk over `jobs` connections; the first failure stops the rest. */
@@ -263,7 +281,8 @@ async function loadChunks(target: Target, opts: LoadOptions, pending: Chunk[], e
 /** Build keys and indexes that do not exist yet, `jobs` at a time. */
 export async function buildIndexes(target: Target, opts: LoadOptions, emit: (e: LoadEvent) => void): Promise<Array<{ name: string; seconds: number }>> {
   const out: Array<{ name: string; seconds: number }> = [];
-  await runWorkers(target, opts.jobs, indexStatements(opts.enums, opts.schema), async (client, ix) => {
+  const statements = opts.distribute ? citusIndexStatements(opts.enums, opts.schema, citusLayout(opts.enums, opts.schema)).statements : indexStatements(opts.enums, opts.schema);
+  await runWorkers(target, opts.jobs, statements, async (client, ix) => {
     const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [qualified(opts.schema, ix.name)]);
     if (exists.rows[0].e) return;
     const t = performance.now();

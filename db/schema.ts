@@ -27,6 +27,8 @@ export interface SchemaParams {
   generatorVersion: number;
   /** Present on a shard of a sharded target: which part of the data set it holds (db/placement.ts). */
   shard?: ShardPosition;
+  /** Present on a Citus data set (`load --distribute citus`): its tables are distributed and its keys lead with tenant_id (db/citus.ts). */
+  distribute?: 'citus';
 }
 
 /** `scratch`: a scenario's working copy, dropped when the scenario ends (or by the next run, if it died). */
@@ -248,7 +250,7 @@ export async function setState(client: pg.Client, schema: string, state: SchemaS
 
 /** Do two parameter sets describe the same data? */
 export function sameData(a: SchemaParams, b: SchemaParams): boolean {
-  return a.scale === b.scale && a.seed === b.seed && a.months === b.months && a.enums === b.enums && a.generatorVersion === b.generatorVersion && sameShard(a.shard, b.shard);
+  return a.scale === b.scale && a.seed === b.seed && a.months === b.months && a.enums === b.enums && a.generatorVersion === b.generatorVersion && sameShard(a.shard, b.shard) && a.distribute === b.distribute;
 }
 
 /** One shard's part of a data set is not the whole of it, nor another shard's part. */

@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
+import { CITUS_IMAGE, startCitusCluster } from './citus-container.ts';
 import { startContainer } from './container.ts';
 import { startEmbedded } from './embedded.ts';
 import { PgscaleError } from '../core/errors.ts';
@@ -16,6 +17,8 @@ export type TargetKind = 'embedded' | 'url' | 'container';
 export type TargetSpec =
   | { kind: 'url'; url?: string; source: string }
   | { kind: 'container'; image: string }
+  /** `--target container:citus`: a coordinator and two workers; pgscale talks to the coordinator. */
+  | { kind: 'citus'; image: string }
   | { kind: 'embedded'; home: string; port?: number; memoryBytes?: number };
 
 export interface TargetFlags {
@@ -33,10 +36,12 @@ export function resolveTargetSpec(flags: TargetFlags, env: NodeJS.ProcessEnv, cw
   if (flags.target) {
     const [kind, ...rest] = flags.target.split(':');
     const image = rest.join(':');
+    // `citus` alone names the cluster; an image with a tag or registry (citusdata/citus:13.0.3) is a single server.
+    if (kind === 'container' && image === 'citus') return { kind: 'citus', image: CITUS_IMAGE };
     if (kind === 'container') return { kind: 'container', image: image || DEFAULT_IMAGE };
     if (kind === 'embedded' && !image) return { kind: 'embedded', home: embeddedHome(flags, env, cwd) };
     throw new PgscaleError('USAGE', `unknown --target '${flags.target}'`, {
-      hint: 'Use --target embedded, --target container or --target container:IMAGE (e.g. postgres:16), or --database-url URL for a server you run.',
+      hint: 'Use --target embedded, --target container, --target container:IMAGE (e.g. postgres:16) or --target container:citus, or --database-url URL for a server you run.',
     });
   }
   if (env.DATABASE_URL) return { kind: 'url', url: checkUrl(env.DATABASE_URL, 'DATABASE_URL'), source: 'DATABASE_URL' };
@@ -150,6 +155,10 @@ export async function openTarget(spec: TargetSpec, log: (line: string) => void =
       ? describeUrl(spec.url)
       : `postgres://${probe.user ?? ''}@${probe.host}:${probe.port}/${probe.database ?? ''} (from ${spec.source})`;
     return makeTarget('url', describe, config, {}, async () => {});
+  }
+  if (spec.kind === 'citus') {
+    const c = await startCitusCluster(spec.image, totalmem(), log);
+    return makeTarget('container', c.describe, c.config, c.settings, c.stop);
   }
   if (spec.kind === 'container') {
     const c = await startContainer(spec.image, totalmem(), log);
