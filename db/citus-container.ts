@@ -12,7 +12,7 @@ import type { StartedContainer } from './container.ts';
 import { quoteLiteral } from './quote.ts';
 
 /** The official Citus image, pinned (PostgreSQL 17 inside); the same tag as docker-compose.yml's citus profile. */
-export const CITUS_IMAGE = 'citusdata/citus:13.0.3';
+export const CITUS_IMAGE = 'citusdata/citus:13.0.2';
 
 /** User and database on every node: the image creates the citus extension in POSTGRES_DB. */
 const USER = 'pgscale';

@@ -36,7 +36,7 @@ export function resolveTargetSpec(flags: TargetFlags, env: NodeJS.ProcessEnv, cw
   if (flags.target) {
     const [kind, ...rest] = flags.target.split(':');
     const image = rest.join(':');
-    // `citus` alone names the cluster; an image with a tag or registry (citusdata/citus:13.0.3) is a single server.
+    // `citus` alone names the cluster; an image with a tag or registry (citusdata/citus:13.0.2) is a single server.
     if (kind === 'container' && image === 'citus') return { kind: 'citus', image: CITUS_IMAGE };
     if (kind === 'container') return { kind: 'container', image: image || DEFAULT_IMAGE };
     if (kind === 'embedded' && !image) return { kind: 'embedded', home: embeddedHome(flags, env, cwd) };
