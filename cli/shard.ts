@@ -9,6 +9,7 @@ import { type ShardFlags, closeShards, openShards, resolveShardSpecs } from '../
 import type { Target } from '../db/target.ts';
 import type { ConnectionFlags } from './options.ts';
 import { info } from './output.ts';
+import { withSession } from './session.ts';
 
 export type { ShardFlags } from '../db/shard-targets.ts';
 
@@ -30,33 +31,21 @@ export function isSharded(flags: ShardFlags): boolean {
 
 /**
  * Run fn against every shard, closing them afterwards (on success, failure and Ctrl-C,
- * as cli/session.ts does for one target). With `interrupt`, a first Ctrl-C aborts it so
+ * through cli/session.ts's withSession, as for one target). With `interrupt`, a first Ctrl-C aborts it so
  * fn can write what it measured, and a second quits at once.
  */
 export async function withShards<T>(flags: ShardFlags & ConnectionFlags, fn: (targets: Target[]) => Promise<T>, interrupt?: AbortController): Promise<T> {
   const specs = resolveShardSpecs(flags, process.env, process.cwd());
   if (!specs) throw new Error('withShards called without --shard or --shards');
   const targets = await openShards(specs, (line) => info(flags, line));
-  let closing: Promise<void> | undefined;
-  const close = () => (closing ??= closeShards(targets));
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupt && !interrupt.signal.aborted) {
-      info(flags, `\npgscale: ${signal} received — finishing up and writing what was measured (again to quit at once)`);
-      interrupt.abort(signal);
-      process.once(signal, onSignal);
-      return;
-    }
-    info(flags, `\npgscale: ${signal} received — stopping; committed chunks are kept on every shard, run the same command again to resume`);
-    void close().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    targets.forEach((t, i) => info(flags, `shard ${i + 1}/${targets.length}: ${t.describe}`));
-    return await fn(targets);
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await close();
-  }
+  return withSession(
+    flags,
+    {
+      close: () => closeShards(targets),
+      kept: 'committed chunks are kept on every shard',
+      describe: targets.map((t, i) => `shard ${i + 1}/${targets.length}: ${t.describe}`),
+    },
+    () => fn(targets),
+    interrupt,
+  );
 }
