@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { citusLayout } from '../../db/citus.ts';
@@ -9,17 +8,7 @@ import { PgscaleError } from '../../core/errors.ts';
 import { resolveTargetSpec } from '../../db/target.ts';
 import { counts } from '../support/data.ts';
 import { dropSchema, testClient, testTarget, uniqueSchema } from '../support/db.ts';
-
-/** Does a Docker engine answer? (`docker` may be only a client, as on this project's CI.) */
-function dockerEngine(): string | undefined {
-  try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-    return undefined;
-  } catch (err) {
-    const e = err as { code?: string; stderr?: Buffer };
-    return e.code === 'ENOENT' ? 'the docker command is not installed' : (e.stderr?.toString().trim().split('\n')[0] ?? 'docker info failed');
-  }
-}
+import { dockerEngine } from '../support/docker.ts';
 
 const noEngine = dockerEngine();
 const data = { scale: 20_000, seed: 3, months: 2 };

@@ -1,20 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { load } from '../../db/load.ts';
 import { openTarget } from '../../db/target.ts';
 import { PgscaleError } from '../../core/errors.ts';
-
-/** Does a Docker engine answer? (`docker` may be only a client, as on this project's CI.) */
-function dockerEngine(): string | undefined {
-  try {
-    execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-    return undefined;
-  } catch (err) {
-    const e = err as { code?: string; stderr?: Buffer };
-    return e.code === 'ENOENT' ? 'the docker command is not installed' : (e.stderr?.toString().trim().split('\n')[0] ?? 'docker info failed');
-  }
-}
+import { dockerEngine } from '../support/docker.ts';
 
 const noEngine = dockerEngine();
 
